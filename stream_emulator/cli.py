@@ -1,0 +1,92 @@
+"""``stream-iac emulator``: serve the emulator on a socket until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+
+import click
+
+from .emulator import DEFAULT_APP, Emulator, EmulatorOptions
+from .persistence import StateFileError
+from .server import DEFAULT_HOST, serve_in_thread
+
+DEFAULT_PORT = 8888
+
+
+def _parse_app(value: str) -> tuple[str, str]:
+    key, separator, secret = value.partition(":")
+    if not separator or not key or not secret:
+        raise click.BadParameter(f"expected KEY:SECRET, got {value!r}", param_hint="--app")
+    return key, secret
+
+
+def _collect_apps(api_key: str | None, api_secret: str | None, app_specs: tuple[str, ...]) -> list[tuple[str, str]]:
+    if (api_key is None) != (api_secret is None):
+        raise click.UsageError("--api-key and --api-secret must be given together")
+    apps = [(api_key, api_secret)] if api_key is not None and api_secret is not None else []
+    apps.extend(_parse_app(spec) for spec in app_specs)
+    return apps or [DEFAULT_APP]
+
+
+def _wait_for_stop_signal() -> None:
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stop.wait(0.5):
+        pass
+
+
+@click.command("emulator")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to bind.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="0 = a free port.")
+@click.option("--api-key", default=None, help=f"Key of the emulated app (default {DEFAULT_APP[0]}).")
+@click.option("--api-secret", default=None, help=f"Secret of the emulated app (default {DEFAULT_APP[1]}).")
+@click.option("--app", "app_specs", multiple=True, metavar="KEY:SECRET", help="Another emulated app (repeatable).")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None, help="Persist state in FILE.")
+@click.option("--latency-ms", default=0.0, type=click.FloatRange(min=0), show_default=True, help="Added latency.")
+@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), show_default=True, help="Fault probability.")
+@click.option("--seed", default=0, type=int, show_default=True, help="Seed of fault and stale-read choices.")
+@click.option("--stale-read-ms", default=0.0, type=click.FloatRange(min=0), show_default=True,
+              help="GETs may see state up to this old.")
+@click.option("--no-rate-limits", is_flag=True, default=False, help="Do not enforce rate limits (headers still sent).")
+def emulator_command(
+    host: str,
+    port: int,
+    api_key: str | None,
+    api_secret: str | None,
+    app_specs: tuple[str, ...],
+    state_file: str | None,
+    latency_ms: float,
+    fault_rate: float,
+    seed: int,
+    stale_read_ms: float,
+    no_rate_limits: bool,
+) -> None:
+    """Serve the local Stream Chat API emulator."""
+    options = EmulatorOptions(
+        apps=_collect_apps(api_key, api_secret, app_specs),
+        state_file=state_file,
+        latency_ms=latency_ms,
+        fault_rate=fault_rate,
+        seed=seed,
+        rate_limits=not no_rate_limits,
+        stale_read_ms=stale_read_ms,
+    )
+    try:
+        emulator = Emulator(options)
+        handle = serve_in_thread(emulator, host=host, port=port)
+    except (StateFileError, OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"stream-iac emulator listening on {handle.url}")
+    sys.stdout.flush()
+    try:
+        _wait_for_stop_signal()
+    finally:
+        handle.stop()

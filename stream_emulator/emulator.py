@@ -1,0 +1,173 @@
+"""The public facade: options, the shared lock, persistence, test hooks and transports."""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .builtins import load_builtins
+from .clock import Clock, system_clock, to_nanoseconds
+from .core import AppRuntime, AppStats, Core, CoreSettings
+from .handlers.app_settings import app_view
+from .handlers.blocklists import all_blocklist_views
+from .handlers.channel_types import channel_type_view
+from .handlers.permissions import custom_permission_view
+from .handlers.push import provider_view
+from .handlers.retention import policy_view
+from .handlers.roles import all_role_views
+from .persistence import decode_app_states, load_state_file, save_state_file
+from .state import AppState, fresh_app_state
+from .wire import HttpRequest, Outcome
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_APP = ("demo-key", "demo-secret")
+
+
+@dataclass
+class EmulatorOptions:
+    apps: list[tuple[str, str]] = field(default_factory=lambda: [DEFAULT_APP])
+    state_file: str | os.PathLike[str] | None = None
+    latency_ms: float = 0
+    fault_rate: float = 0.0
+    seed: int = 0
+    rate_limits: bool = True
+    stale_read_ms: float = 0
+    clock: Clock | None = None
+
+    def validate(self) -> None:
+        if not self.apps:
+            raise ValueError("at least one app (key, secret) is required")
+        keys = [key for key, _ in self.apps]
+        if len(set(keys)) != len(keys):
+            raise ValueError("app keys must be unique")
+        if any(not key or not secret for key, secret in self.apps):
+            raise ValueError("app keys and secrets must not be empty")
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError("fault_rate must be between 0 and 1")
+        if self.latency_ms < 0 or self.stale_read_ms < 0:
+            raise ValueError("latency_ms and stale_read_ms must not be negative")
+
+
+class Emulator:
+    """A local Stream Chat config API. Thread-safe: one lock serialises request processing."""
+
+    def __init__(self, options: EmulatorOptions | None = None) -> None:
+        self.options = options or EmulatorOptions()
+        self.options.validate()
+        self.clock: Clock = self.options.clock or system_clock
+        self.builtins = load_builtins()
+        self._state_path = Path(self.options.state_file) if self.options.state_file else None
+        self._lock = threading.RLock()
+        saved = load_state_file(self._state_path) if self._state_path else {}
+        self._dormant_apps = {key: raw for key, raw in saved.items() if key not in dict(self.options.apps)}
+        restored = decode_app_states({key: raw for key, raw in saved.items() if key in dict(self.options.apps)})
+        runtimes = {
+            key: AppRuntime(key, secret, restored.get(key) or self._fresh_state(key))
+            for key, secret in self.options.apps
+        }
+        settings = CoreSettings(
+            latency_ms=float(self.options.latency_ms),
+            fault_rate=float(self.options.fault_rate),
+            seed=int(self.options.seed),
+            rate_limits=bool(self.options.rate_limits),
+            stale_read_ms=float(self.options.stale_read_ms),
+        )
+        self._core = Core(runtimes, self.builtins, self.clock, settings)
+        if self._state_path and not self._state_path.exists():
+            self._save()
+
+    def _fresh_state(self, api_key: str) -> AppState:
+        return fresh_app_state(api_key, self.builtins, to_nanoseconds(self.clock()))
+
+    # -- request handling -----------------------------------------------------------------------------------
+
+    def dispatch(self, request: HttpRequest) -> Outcome:
+        """Process one request; the adapters apply ``Outcome.delay_seconds`` and ``Outcome.drop``."""
+        with self._lock:
+            result = self._core.handle(request)
+            if result.wrote_app is not None:
+                self._save()
+        return result.outcome
+
+    def transport(self) -> httpx.BaseTransport:
+        from .transports import EmulatorTransport
+
+        return EmulatorTransport(self)
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        from .transports import AsyncEmulatorTransport
+
+        return AsyncEmulatorTransport(self)
+
+    # -- persistence ------------------------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        if self._state_path is None:
+            return
+        apps = {**self._dormant_apps}
+        apps.update({key: runtime.state.to_json() for key, runtime in self._core.apps.items()})
+        save_state_file(self._state_path, apps)
+
+    # -- inspection and test hooks ------------------------------------------------------------------------------
+
+    @property
+    def api_keys(self) -> list[str]:
+        return [key for key, _ in self.options.apps]
+
+    def _runtime(self, api_key: str) -> AppRuntime:
+        runtime = self._core.apps.get(api_key)
+        if runtime is None:
+            raise KeyError(f"unknown app key {api_key!r}")
+        return runtime
+
+    def snapshot(self, api_key: str) -> dict[str, Any]:
+        """The app's full current state in API shape, secrets included (for tests only)."""
+        with self._lock:
+            state = self._runtime(api_key).state
+            builtins = self.builtins
+            return copy.deepcopy(
+                {
+                    "app": app_view(state, builtins, api_key, reveal_secrets=True),
+                    "channel_types": {
+                        name: channel_type_view(state, builtins, config, command_objects=False)
+                        for name, config in state.channel_types.items()
+                    },
+                    "commands": list(state.commands.values()),
+                    "blocklists": all_blocklist_views(state, builtins),
+                    "roles": all_role_views(state, builtins),
+                    "permissions": [custom_permission_view(builtins, stored) for stored in state.permissions.values()],
+                    "push_providers": [provider_view(provider, True) for provider in state.push_providers.values()],
+                    "push_templates": list(state.push_templates.values()),
+                    "retention_policies": [policy_view(state, stored) for stored in state.retention_policies.values()],
+                    "channels": dict(state.channel_counts),
+                }
+            )
+
+    def stats(self, api_key: str) -> dict[str, Any]:
+        """Counters: ``requests``/``writes`` per operation id, ``responses`` per status, ``faults`` per kind."""
+        with self._lock:
+            self._runtime(api_key)
+            return self._core.stats[api_key].as_dict()
+
+    def reset_stats(self, api_key: str) -> None:
+        with self._lock:
+            self._runtime(api_key)
+            self._core.stats[api_key] = AppStats()
+
+    def add_channel(self, api_key: str, channel_type: str, count: int = 1) -> None:
+        """Pretend ``count`` channels of ``channel_type`` exist (so deleting the type is refused)."""
+        with self._lock:
+            if channel_type not in self._runtime(api_key).state.channel_types:
+                raise KeyError(f"unknown channel type {channel_type!r}")
+
+            def add(state: AppState) -> None:
+                state.channel_counts[channel_type] = state.channel_counts.get(channel_type, 0) + count
+
+            self._core.mutate(api_key, add)
+            self._save()

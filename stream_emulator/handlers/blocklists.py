@@ -1,0 +1,169 @@
+"""Blocklists, including the built-in ``profanity_en_2020_v1``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+from typing import Any
+
+from ..builtins import Builtins
+from ..errors import bad_request, not_found
+from ..request_schemas import BLOCKLIST_FLAGS, CREATE_BLOCKLIST, UPDATE_BLOCKLIST
+from ..state import AppState
+from .common import Context, Result, created, dedupe, given, ok
+
+MIN_PAGE_SIZE, MAX_PAGE_SIZE = 1, 200
+
+
+def builtin_blocklist_view(state: AppState, builtins: Builtins) -> dict[str, Any]:
+    facts = builtins.builtin_blocklist
+    view: dict[str, Any] = {
+        "id": facts["name"],
+        "name": facts["name"],
+        "type": facts["type"],
+        "words": builtins.blocklist_words(),
+        "created_at": state.created_at,
+        "updated_at": state.created_at,
+    }
+    view.update({flag: False for flag in BLOCKLIST_FLAGS})
+    return view
+
+
+def _is_builtin(ctx: Context, name: str) -> bool:
+    return name == ctx.builtins.builtin_blocklist["name"]
+
+
+def _check_words(ctx: Context, words: list[str], list_type: str) -> list[str]:
+    maximum = ctx.builtins.limit("blocklist_words_max")
+    if len(words) > maximum:
+        raise bad_request(f"a blocklist can have at most {maximum} words, got {len(words)}")
+    longest = ctx.builtins.limit("blocklist_word_length_max")
+    for word in words:
+        if not word:
+            raise bad_request("blocklist words cannot be empty")
+        if list_type != "regex" and word != word.lower():
+            raise bad_request(f'blocklist words must be lowercase: "{word}"')
+        if list_type == "word" and len(word) > longest:
+            raise bad_request(f'blocklist words can be at most {longest} characters long: "{word}"')
+    return dedupe(words)
+
+
+def all_blocklist_views(state: AppState, builtins: Builtins) -> list[dict[str, Any]]:
+    return [builtin_blocklist_view(state, builtins)] + [copy.deepcopy(item) for item in state.blocklists.values()]
+
+
+def _page_bounds(ctx: Context, total: int) -> tuple[int, int]:
+    start = _decode_cursor(ctx.query_value("cursor"))
+    raw_limit = ctx.query_value("limit")
+    if raw_limit is None:
+        return start, total
+    try:
+        limit = int(raw_limit)
+    except ValueError as exc:
+        raise bad_request("limit must be an integer") from exc
+    if not MIN_PAGE_SIZE <= limit <= MAX_PAGE_SIZE:
+        raise bad_request(f"limit must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}")
+    return start, min(total, start + limit)
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        prefix, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if prefix == "offset" and number.isdigit():
+            return int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise bad_request("cursor is invalid")
+
+
+def _existing_custom(ctx: Context, operation: str) -> dict[str, Any]:
+    name = ctx.params["name"]
+    if _is_builtin(ctx, name):
+        raise bad_request(ctx.builtins.blocklist_error(operation))
+    blocklist = ctx.state.blocklists.get(name)
+    if blocklist is None:
+        raise not_found(f'blocklist "{name}" not found')
+    return blocklist
+
+
+def custom_blocklist_count(state: AppState) -> int:
+    return len(state.blocklists)
+
+
+# -- handlers -------------------------------------------------------------------------------------------
+
+
+def list_blocklists(ctx: Context) -> Result:
+    views = all_blocklist_views(ctx.state, ctx.builtins)
+    team = ctx.query_value("team")
+    if team:
+        views = [view for view in views if view.get("team") == team]
+    start, end = _page_bounds(ctx, len(views))
+    body: dict[str, Any] = {"blocklists": views[start:end]}
+    if end < len(views):
+        body["next_cursor"] = _encode_cursor(end)
+    return ok(body)
+
+
+def create_blocklist(ctx: Context) -> Result:
+    body = ctx.validated_body(CREATE_BLOCKLIST)
+    name: str = body["name"]
+    if _is_builtin(ctx, name) or name in ctx.state.blocklists:
+        raise bad_request(f'blocklist "{name}" already exists')
+    maximum = ctx.builtins.limit("blocklists_max")
+    if custom_blocklist_count(ctx.state) >= maximum:
+        raise bad_request(f"an app can have at most {maximum} blocklists")
+    list_type = body.get("type") or "word"
+    blocklist: dict[str, Any] = {
+        "id": ctx.state.new_id(ctx.api_key, "blocklist"),
+        "name": name,
+        "type": list_type,
+        "words": _check_words(ctx, body["words"], list_type),
+        "created_at": ctx.now_ns,
+        "updated_at": ctx.now_ns,
+    }
+    blocklist.update({flag: bool(body.get(flag, False)) for flag in BLOCKLIST_FLAGS})
+    if given(body, "team"):
+        blocklist["team"] = body["team"]
+    owner = body.get("user_id") or (body.get("user") or {}).get("id")
+    if owner:
+        blocklist["owner_user_id"] = owner
+    ctx.state.blocklists[name] = blocklist
+    return created({"blocklist": copy.deepcopy(blocklist)})
+
+
+def get_blocklist(ctx: Context) -> Result:
+    name = ctx.params["name"]
+    if _is_builtin(ctx, name):
+        return ok({"blocklist": builtin_blocklist_view(ctx.state, ctx.builtins)})
+    blocklist = ctx.state.blocklists.get(name)
+    if blocklist is None:
+        raise not_found(f'blocklist "{name}" not found')
+    return ok({"blocklist": copy.deepcopy(blocklist)})
+
+
+def update_blocklist(ctx: Context) -> Result:
+    blocklist = _existing_custom(ctx, "update")
+    body = ctx.validated_body(UPDATE_BLOCKLIST)
+    if given(body, "words"):
+        blocklist["words"] = _check_words(ctx, body["words"], blocklist["type"])
+    for flag in BLOCKLIST_FLAGS:
+        if given(body, flag):
+            blocklist[flag] = body[flag]
+    if given(body, "team"):
+        blocklist["team"] = body["team"]
+    blocklist["updated_at"] = ctx.now_ns
+    return created({"blocklist": copy.deepcopy(blocklist)})
+
+
+def delete_blocklist(ctx: Context) -> Result:
+    blocklist = _existing_custom(ctx, "delete")
+    del ctx.state.blocklists[blocklist["name"]]
+    return ok()

@@ -1,0 +1,123 @@
+"""Permissions: built-in ones (derived from the action list) and custom ones."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from ..builtins import BuiltinPermission, Builtins, builtin_permissions
+from ..errors import bad_request, not_found
+from ..request_schemas import CREATE_PERMISSION, UPDATE_PERMISSION
+from .common import Context, Result, created, ok, scopes_granting_permission
+
+APP_LEVEL_RESOURCES = ("User", "FlagReport")
+
+
+def _level(resource_type: str) -> str:
+    return "app" if resource_type in APP_LEVEL_RESOURCES else "channel"
+
+
+def _title(action: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", action)
+
+
+def builtin_permission_view(permission: BuiltinPermission) -> dict[str, Any]:
+    qualifiers = [text for text, on in (("own", permission.owner), ("any team", permission.any_team)) if on]
+    suffix = f" ({', '.join(qualifiers)})" if qualifiers else ""
+    return {
+        "id": permission.id,
+        "name": _title(permission.action) + suffix,
+        "description": f"built-in permission for action {permission.action}{suffix}",
+        "action": permission.action,
+        "owner": permission.owner,
+        "same_team": not permission.any_team,
+        "custom": False,
+        "level": _level(permission.resource_type),
+        "owner_resource": permission.resource_type.lower() if permission.owner else "",
+        "tags": ["video" if permission.resource_type == "Call" else "chat"],
+    }
+
+
+def custom_permission_view(builtins: Builtins, stored: dict[str, Any]) -> dict[str, Any]:
+    resource_type = builtins.permission_actions.get(stored["action"], "Channel")
+    return {
+        "id": stored["id"],
+        "name": stored["name"],
+        "description": stored.get("description", ""),
+        "action": stored["action"],
+        "owner": stored.get("owner", False),
+        "same_team": stored.get("same_team", False),
+        "custom": True,
+        "level": _level(resource_type),
+        "owner_resource": resource_type.lower() if stored.get("owner") else "",
+        "tags": [],
+        "condition": copy.deepcopy(stored["condition"]),
+    }
+
+
+def _check_action(ctx: Context, action: str) -> None:
+    if action not in ctx.builtins.permission_actions:
+        raise bad_request(f'action "{action}" does not exist')
+
+
+def _stored_fields(body: dict[str, Any]) -> dict[str, Any]:
+    fields = ("name", "action", "condition", "description", "owner", "same_team")
+    return {name: copy.deepcopy(body[name]) for name in fields if body.get(name) is not None}
+
+
+def _existing_custom(ctx: Context) -> dict[str, Any]:
+    permission_id = ctx.params["id"]
+    if permission_id in builtin_permissions():
+        raise bad_request(f'permission "{permission_id}" is built-in and cannot be modified')
+    stored = ctx.state.permissions.get(permission_id)
+    if stored is None:
+        raise not_found(f'permission "{permission_id}" does not exist')
+    return stored
+
+
+# -- handlers -------------------------------------------------------------------------------------------
+
+
+def list_permissions(ctx: Context) -> Result:
+    views = [builtin_permission_view(permission) for permission in builtin_permissions().values()]
+    views.extend(custom_permission_view(ctx.builtins, stored) for stored in ctx.state.permissions.values())
+    return ok({"permissions": views})
+
+
+def create_permission(ctx: Context) -> Result:
+    body = ctx.validated_body(CREATE_PERMISSION)
+    permission_id: str = body["id"]
+    if permission_id in builtin_permissions() or permission_id in ctx.state.permissions:
+        raise bad_request(f'permission "{permission_id}" already exists')
+    _check_action(ctx, body["action"])
+    ctx.state.permissions[permission_id] = {"id": permission_id, **_stored_fields(body)}
+    return created()
+
+
+def get_permission(ctx: Context) -> Result:
+    permission_id = ctx.params["id"]
+    builtin = builtin_permissions().get(permission_id)
+    if builtin is not None:
+        return ok({"permission": builtin_permission_view(builtin)})
+    stored = ctx.state.permissions.get(permission_id)
+    if stored is None:
+        raise not_found(f'permission "{permission_id}" does not exist')
+    return ok({"permission": custom_permission_view(ctx.builtins, stored)})
+
+
+def update_permission(ctx: Context) -> Result:
+    stored = _existing_custom(ctx)
+    body = ctx.validated_body(UPDATE_PERMISSION)
+    _check_action(ctx, body["action"])
+    ctx.state.permissions[stored["id"]] = {"id": stored["id"], **_stored_fields(body)}
+    return created()
+
+
+def delete_permission(ctx: Context) -> Result:
+    stored = _existing_custom(ctx)
+    scopes = scopes_granting_permission(ctx.state, stored["id"])
+    if scopes:
+        raise bad_request(f'permission "{stored["id"]}" is still granted in scope(s) {", ".join(scopes)}')
+    del ctx.state.permissions[stored["id"]]
+    return ok()

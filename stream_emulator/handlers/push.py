@@ -1,0 +1,136 @@
+"""Push providers (v2/v3 push only) and push templates."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from ..errors import bad_request, not_found
+from ..request_schemas import PUSH_TYPES, UPSERT_PUSH_PROVIDER, UPSERT_PUSH_TEMPLATE
+from ..schema import Str
+from .app_settings import PROVIDER_PUSH_VERSIONS, push_version
+from .common import Context, Result, created, ok, timestamp_to_ns
+
+PROVIDER_SECRETS = (
+    "apn_auth_key", "apn_p12_cert", "firebase_credentials", "firebase_server_key", "huawei_app_secret",
+    "xiaomi_app_secret",
+)
+WRITE_ONLY_PROVIDER_FIELDS = ("apn_notification_template",)
+SERVER_FIELDS = ("internal_id",)
+PROVIDER_NAME = Str(min_len=1, max_len=36)
+PROVIDER_TYPE = Str(enum=PUSH_TYPES)
+
+
+def provider_view(provider: dict[str, Any], reveal_secrets: bool) -> dict[str, Any]:
+    hidden = SERVER_FIELDS if reveal_secrets else SERVER_FIELDS + PROVIDER_SECRETS + WRITE_ONLY_PROVIDER_FIELDS
+    return {key: copy.deepcopy(value) for key, value in provider.items() if key not in hidden}
+
+
+def template_key(provider_type: str, provider_name: str, event_type: str) -> str:
+    return f"{provider_type}|{provider_name}|{event_type}"
+
+
+TEMPLATE_LOOKUP_FIELDS = ("push_provider_type", "push_provider_name")
+
+
+def template_view(template: dict[str, Any]) -> dict[str, Any]:
+    return {key: copy.deepcopy(value) for key, value in template.items() if key not in TEMPLATE_LOOKUP_FIELDS}
+
+
+def _check_provider_payload(provider: dict[str, Any]) -> None:
+    credentials = provider.get("firebase_credentials")
+    if credentials:
+        try:
+            valid = isinstance(json.loads(credentials), dict)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise bad_request("firebase credentials are invalid")
+
+
+# -- handlers -------------------------------------------------------------------------------------------
+
+
+def list_push_providers(ctx: Context) -> Result:
+    providers = [provider_view(provider, False) for provider in ctx.state.push_providers.values()]
+    return ok({"push_providers": providers})
+
+
+def upsert_push_provider(ctx: Context) -> Result:
+    body = ctx.validated_body(UPSERT_PUSH_PROVIDER)
+    version = push_version(ctx.state.settings, ctx.builtins)
+    if version not in PROVIDER_PUSH_VERSIONS:
+        raise bad_request(f"push providers require push_config.version v2 or v3, the app uses {version}")
+    given_fields = {key: value for key, value in body["push_provider"].items() if value is not None}
+    _check_provider_payload(given_fields)
+    name, provider_type = given_fields["name"], given_fields["type"]
+    existing = ctx.state.push_providers.get(name)
+    if existing is not None and existing["type"] != provider_type:
+        raise bad_request(f'push provider "{name}" already exists with type "{existing["type"]}"')
+    if existing is None:
+        maximum = ctx.builtins.limit("push_providers_max")
+        if len(ctx.state.push_providers) >= maximum:
+            raise bad_request(f"an app can have at most {maximum} push providers")
+        existing = {"internal_id": ctx.state.new_id(ctx.api_key, "push_provider"), "created_at": ctx.now_ns}
+    provider = {**existing, **copy.deepcopy(given_fields), "updated_at": ctx.now_ns}
+    if "disabled_at" in given_fields:
+        provider["disabled_at"] = timestamp_to_ns(given_fields["disabled_at"])
+    ctx.state.push_providers[name] = provider
+    return created({"push_provider": provider_view(provider, False)})
+
+
+def delete_push_provider(ctx: Context) -> Result:
+    provider_type, name = ctx.params["type"], ctx.params["name"]
+    PROVIDER_TYPE.check(provider_type, "type")
+    PROVIDER_NAME.check(name, "name")
+    provider = ctx.state.push_providers.get(name)
+    if provider is None or provider["type"] != provider_type:
+        raise not_found(f'push provider "{name}" with type "{provider_type}" not found')
+    del ctx.state.push_providers[name]
+    for key in [key for key in ctx.state.push_templates if key.startswith(f"{provider_type}|{name}|")]:
+        del ctx.state.push_templates[key]
+    return ok()
+
+
+def get_push_templates(ctx: Context) -> Result:
+    provider_type = ctx.query_value("push_provider_type")
+    if not provider_type:
+        raise bad_request("push_provider_type is a required field")
+    PROVIDER_TYPE.check(provider_type, "push_provider_type")
+    provider_name = ctx.query_value("push_provider_name")
+    templates = [
+        template_view(template)
+        for template in ctx.state.push_templates.values()
+        if template["push_provider_type"] == provider_type
+        and (provider_name is None or template["push_provider_name"] == provider_name)
+    ]
+    return ok({"templates": templates})
+
+
+def upsert_push_template(ctx: Context) -> Result:
+    body = ctx.validated_body(UPSERT_PUSH_TEMPLATE)
+    provider_type: str = body["push_provider_type"]
+    provider_name: str = body.get("push_provider_name") or ""
+    internal_id = ""
+    if provider_name:
+        provider = ctx.state.push_providers.get(provider_name)
+        if provider is None or provider["type"] != provider_type:
+            raise bad_request(f'push provider "{provider_name}" with type "{provider_type}" not found')
+        internal_id = provider["internal_id"]
+    key = template_key(provider_type, provider_name, body["event_type"])
+    template = ctx.state.push_templates.get(key) or {
+        "push_provider_type": provider_type,
+        "push_provider_name": provider_name,
+        "push_provider_internal_id": internal_id,
+        "event_type": body["event_type"],
+        "enable_push": True,
+        "created_at": ctx.now_ns,
+    }
+    if body.get("enable_push") is not None:
+        template["enable_push"] = body["enable_push"]
+    if body.get("template") is not None:
+        template["template"] = body["template"]
+    template["updated_at"] = ctx.now_ns
+    ctx.state.push_templates[key] = template
+    return created({"template": template_view(template)})

@@ -1,0 +1,39 @@
+"""GetRateLimits: the server-side limits as seen by this app (other platforms report full quotas)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import bad_request
+from .common import Context, Result, ok
+
+PLATFORMS = ("server_side", "android", "ios", "web", "unity")
+
+
+def _flag(ctx: Context, name: str) -> bool:
+    raw = ctx.query_value(name)
+    if raw is None:
+        return False
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0", ""):
+        return False
+    raise bad_request(f"{name} must be a boolean")
+
+
+def get_rate_limits(ctx: Context) -> Result:
+    requested = [platform for platform in PLATFORMS if _flag(ctx, platform)] or list(PLATFORMS)
+    endpoints_param = ctx.query_value("endpoints")
+    operations = list(ctx.operation_ids)
+    if endpoints_param:
+        wanted = [name.strip() for name in endpoints_param.split(",") if name.strip()]
+        operations = [name for name in wanted if name in ctx.operation_ids]
+    body: dict[str, Any] = {}
+    for platform in requested:
+        limits: dict[str, Any] = {}
+        for operation_id in operations:
+            info = ctx.rate_limit_info(operation_id)
+            remaining = info.remaining if platform == "server_side" else info.limit
+            limits[operation_id] = {"limit": info.limit, "remaining": remaining, "reset": info.reset}
+        body[platform] = limits
+    return ok(body)

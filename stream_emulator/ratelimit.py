@@ -1,0 +1,131 @@
+"""Sliding-window rate limits per app x operation, with the ``X-RateLimit-*`` headers."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+MINUTE = 60.0
+SECOND = 1.0
+
+
+@dataclass(frozen=True)
+class Window:
+    length_seconds: float
+    limit: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    headers: dict[str, str]
+    retry_after_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class LimitInfo:
+    limit: int
+    remaining: int
+    reset: int
+
+
+class OperationLimiter:
+    """The request history of one (app, operation) pair, checked against one or more windows."""
+
+    def __init__(self, windows: list[Window]) -> None:
+        self.windows = windows
+        self.history: deque[float] = deque()
+
+    @property
+    def minute_limit(self) -> int:
+        return self.windows[0].limit
+
+    def _forget_before(self, now: float) -> None:
+        horizon = now - max(window.length_seconds for window in self.windows)
+        while self.history and self.history[0] <= horizon:
+            self.history.popleft()
+
+    def _count_within(self, window: Window, now: float) -> int:
+        start = now - window.length_seconds
+        return sum(1 for stamp in self.history if stamp > start)
+
+    def _seconds_until_free(self, window: Window, now: float) -> float:
+        """How long until one more request fits in ``window``."""
+        start = now - window.length_seconds
+        inside = [stamp for stamp in self.history if stamp > start]
+        excess = len(inside) - window.limit
+        if excess < 0:
+            return 0.0
+        return inside[excess] + window.length_seconds - now
+
+    def info(self, now: float) -> LimitInfo:
+        self._forget_before(now)
+        minute = self.windows[0]
+        used = self._count_within(minute, now)
+        inside = [stamp for stamp in self.history if stamp > now - minute.length_seconds]
+        reset_at = (inside[0] if inside else now) + minute.length_seconds
+        return LimitInfo(minute.limit, max(0, minute.limit - used), math.ceil(reset_at))
+
+    def acquire(self, now: float, enforce: bool) -> Decision:
+        self._forget_before(now)
+        waits = [self._seconds_until_free(window, now) for window in self.windows]
+        blocked = enforce and any(wait > 0 for wait in waits)
+        if not blocked:
+            self.history.append(now)
+        info = self.info(now)
+        headers = {
+            "X-RateLimit-Limit": str(info.limit),
+            "X-RateLimit-Remaining": str(info.remaining),
+            "X-RateLimit-Reset": str(info.reset),
+        }
+        if not blocked:
+            return Decision(True, headers)
+        retry_after = max(1, math.ceil(max(waits)))
+        return Decision(False, {**headers, "Retry-After": str(retry_after)}, retry_after)
+
+
+class RateLimiter:
+    """All limiters of all apps. ``limits_per_minute`` maps operation id to its per-minute limit."""
+
+    def __init__(self, limits_per_minute: dict[str, int], per_second_divisor: int, enforce: bool) -> None:
+        self.limits_per_minute = limits_per_minute
+        self.per_second_divisor = per_second_divisor
+        self.enforce = enforce
+        self._limiters: dict[tuple[str, str], OperationLimiter] = {}
+
+    def minute_limit(self, operation_id: str) -> int:
+        return self.limits_per_minute.get(operation_id, self.limits_per_minute["default"])
+
+    def windows_for(self, operation_id: str) -> list[Window]:
+        """Operations with a documented limit also get the documented per-second limit (per-minute / 30)."""
+        per_minute = self.minute_limit(operation_id)
+        windows = [Window(MINUTE, per_minute)]
+        if operation_id in self.limits_per_minute and per_minute < self.limits_per_minute["default"]:
+            windows.append(Window(SECOND, max(1, per_minute // self.per_second_divisor)))
+        return windows
+
+    def _limiter(self, api_key: str, operation_id: str) -> OperationLimiter:
+        key = (api_key, operation_id)
+        if key not in self._limiters:
+            self._limiters[key] = OperationLimiter(self.windows_for(operation_id))
+        return self._limiters[key]
+
+    def acquire(self, api_key: str, operation_id: str, now: float) -> Decision:
+        return self._limiter(api_key, operation_id).acquire(now, self.enforce)
+
+    def peek_headers(self, api_key: str, operation_id: str | None, now: float) -> dict[str, str]:
+        """Headers for a response that did not consume a request slot."""
+        if operation_id is None:
+            limit = self.limits_per_minute["default"]
+            info = LimitInfo(limit, limit, math.ceil(now + MINUTE))
+        else:
+            info = self._limiter(api_key, operation_id).info(now)
+        return {
+            "X-RateLimit-Limit": str(info.limit),
+            "X-RateLimit-Remaining": str(info.remaining),
+            "X-RateLimit-Reset": str(info.reset),
+        }
+
+    def info(self, api_key: str, operation_id: str, now: float) -> LimitInfo:
+        return self._limiter(api_key, operation_id).info(now)

@@ -1,0 +1,64 @@
+"""Transport-neutral request/response values exchanged between the adapters and the core."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DropMode = Literal["before", "after"]
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One HTTP request as the core sees it. ``raw_path`` is still percent-encoded."""
+
+    method: str
+    raw_path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes = b""
+
+    @classmethod
+    def build(cls, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> HttpRequest:
+        """Build from a request target such as ``/api/v2/app?api_key=k``."""
+        parts = urlsplit(target)
+        return cls(
+            method=method.upper(),
+            raw_path=parts.path or "/",
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={name.lower(): value for name, value in headers.items()},
+            body=body,
+        )
+
+    def query_value(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def path_segments(self) -> list[str]:
+        """Decoded path segments; an encoded ``/`` inside a segment stays inside it."""
+        return [unquote(segment) for segment in self.raw_path.split("/")[1:]]
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded_body(self) -> bytes:
+        return json.dumps(self.body, separators=(",", ":")).encode()
+
+    def wire_headers(self) -> dict[str, str]:
+        content = self.encoded_body()
+        return {**self.headers, "Content-Type": "application/json", "Content-Length": str(len(content))}
+
+
+@dataclass
+class Outcome:
+    """What an adapter must do: wait ``delay_seconds``, then send ``response`` or drop the connection."""
+
+    response: HttpResponse | None
+    delay_seconds: float = 0.0
+    drop: DropMode | None = None

@@ -1,0 +1,3 @@
+from stream_iac.cli import main
+
+main()

@@ -1,0 +1,417 @@
+"""The only module that speaks HTTP to Stream: server JWT, error mapping, retries, pacing.
+
+`StreamClient.call(op, method, path, params=, body=)` returns the parsed JSON object of a
+successful response or raises one of:
+
+* `ApiError` — the API answered with an error (message scrubbed of every secret);
+* `TransportError` — the API could not be reached (after retrying where that is safe);
+* `OutcomeUnknown` — a write was sent but its fate is unknown (5xx, read timeout, dropped
+  connection); it is never repeated here, the caller checks live state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import math
+import time
+import uuid
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from random import random as _uniform_random
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import jwt
+
+from stream_iac import __version__
+from stream_iac.errors import ApiError, OutcomeUnknown, TransportError, UserError
+from stream_iac.secrets import redaction_forms, reveal_all, scrub, secret_values
+from stream_iac.settings import ConnectionSettings
+from stream_iac.throttle import Throttle, parse_rate_limit_headers
+
+API_PREFIX = "/api/v2"
+READ_METHODS = frozenset({"GET", "HEAD"})
+RATE_LIMIT_MAX_WAIT = 60.0
+"""A 429's Retry-After (or X-RateLimit-Reset) is honoured up to this, even above max_delay."""
+ERROR_SNIPPET_CHARS = 300
+
+NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Failures before any byte of the request left: safe to retry, even for writes."""
+
+HOPELESS_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+"""Failures of our own request that a retry cannot fix; nothing was sent."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retry schedule: full-jitter exponential backoff, unless the server says how long to wait.
+    `sleep`, `random` (uniform in [0, 1)) and `wall_clock` (unix seconds) are injectable."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.2
+    max_delay: float = 10.0
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    random: Callable[[], float] = _uniform_random
+    wall_clock: Callable[[], float] = time.time
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base_delay * 2^(attempt-1)))."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return self.random() * ceiling
+
+
+@dataclass
+class ClientStats:
+    """What one client did. `throttle_wait_seconds` and `retry_wait_seconds` add up the waits
+    of all workers (worker-seconds, not wall time)."""
+
+    requests_by_op: dict[str, int] = field(default_factory=dict)
+    retries: int = 0
+    rate_limited: int = 0
+    throttle_wait_seconds: float = 0.0
+    retry_wait_seconds: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return sum(self.requests_by_op.values())
+
+    def count_request(self, op: str) -> None:
+        self.requests_by_op[op] = self.requests_by_op.get(op, 0) + 1
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One failed attempt: what to raise if we stop, and whether trying again is safe."""
+
+    error: UserError
+    retryable: bool
+    server_delay: float | None = None
+    rate_limited: bool = False
+
+
+@dataclass(frozen=True)
+class _Call:
+    op: str
+    method: str
+    path: str
+    params: dict[str, str]
+    body: Any
+    redactions: list[str]
+
+    @property
+    def is_read(self) -> bool:
+        return self.method in READ_METHODS
+
+
+def create_server_token(api_secret: str) -> str:
+    """A server-side token: HS256 over empty claims, as the official Python SDK signs it."""
+    with warnings.catch_warnings():
+        # Stream issues the secret; a short one is not the user's to fix.
+        warnings.filterwarnings("ignore", message="The HMAC key is")
+        return jwt.encode({}, api_secret, algorithm="HS256")
+
+
+def encode_query(params: Mapping[str, Any] | None) -> dict[str, str]:
+    """Stream's query encoding: booleans as true/false, lists comma-joined, None dropped."""
+    encoded: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            encoded[key] = "true" if value else "false"
+        elif isinstance(value, list | tuple):
+            encoded[key] = ",".join(str(item) for item in value)
+        else:
+            encoded[key] = str(value)
+    return encoded
+
+
+def encode_body(body: Any) -> bytes:
+    """The request body as JSON with secrets revealed; the revealed copy is not kept."""
+    return json.dumps(reveal_all(body), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Retry-After as seconds from `now`: integer seconds or an HTTP date (past gives 0)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        return max(0.0, when.timestamp() - now)
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _snippet(text: str, redactions: list[str]) -> str:
+    """Text for an error message: scrubbed first (so no secret is cut in half), whitespace
+    collapsed, at most ERROR_SNIPPET_CHARS characters."""
+    flat = " ".join(scrub(text, redactions).split())
+    if len(flat) <= ERROR_SNIPPET_CHARS:
+        return flat
+    return flat[:ERROR_SNIPPET_CHARS] + "…"
+
+
+def _parse_error_body(content: bytes) -> tuple[int, str, bool] | None:
+    """(code, message, unrecoverable) from Stream's error body, or None if it is not one."""
+    try:
+        data = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    code, message = data.get("code"), data.get("message")
+    if isinstance(code, bool) or not isinstance(code, int) or not isinstance(message, str):
+        return None
+    return code, message, data.get("unrecoverable") is True
+
+
+def _describe_transport_error(exc: httpx.TransportError, timeout: float) -> str:
+    descriptions: list[tuple[type[httpx.TransportError], str]] = [
+        (httpx.ConnectTimeout, "connection timed out"),
+        (httpx.ConnectError, "connection failed"),
+        (httpx.PoolTimeout, "no free connection in the pool"),
+        (httpx.ReadTimeout, f"no response within {timeout:g} s"),
+        (httpx.WriteTimeout, "timed out while sending the request"),
+        (httpx.RemoteProtocolError, "connection closed before a complete response"),
+        (httpx.ReadError, "connection dropped while reading the response"),
+        (httpx.WriteError, "connection dropped while sending the request"),
+    ]
+    for kind, text in descriptions:
+        if isinstance(exc, kind):
+            return text
+    return type(exc).__name__
+
+
+class StreamClient:
+    """Server-side client of one Stream app. Safe to share between asyncio tasks."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        throttle: Throttle | None = None,
+        retry: RetryPolicy | None = None,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self._settings = settings
+        self._token = create_server_token(settings.api_secret)
+        self._throttle = throttle if throttle is not None else Throttle()
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._log = log
+        self._host = self._host_of(settings.base_url)
+        self.stats = ClientStats()
+        self._http = httpx.AsyncClient(
+            base_url=settings.base_url.rstrip("/") + API_PREFIX,
+            transport=transport,
+            timeout=settings.timeout,
+            params={"api_key": settings.api_key},
+            headers={
+                "Authorization": self._token,
+                "Stream-Auth-Type": "jwt",
+                "X-Stream-Client": f"stream-iac-{__version__}",
+            },
+            follow_redirects=False,
+        )
+
+    @property
+    def throttle(self) -> Throttle:
+        return self._throttle
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> StreamClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def call(
+        self,
+        op: str,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> dict[str, Any]:
+        """Send one API operation, retrying where that is safe; the parsed JSON object."""
+        call = _Call(
+            op=op,
+            method=method.upper(),
+            path=path,
+            params=encode_query(params),
+            body=body,
+            redactions=redaction_forms([*secret_values(body), self._settings.api_secret, self._token]),
+        )
+        request_id = str(uuid.uuid4())
+        attempt, retry_wait = 1, 0.0
+        while True:
+            throttle_wait = await self._wait_for_throttle(op)
+            outcome = await self._attempt(call, request_id, attempt, throttle_wait, retry_wait)
+            if not isinstance(outcome, _Failure):
+                return outcome
+            retry_wait = self._retry_delay(outcome, attempt)
+            if outcome.rate_limited:
+                self._throttle.penalize(op, retry_wait)
+            if not outcome.retryable or attempt >= self._retry.max_attempts:
+                raise self._final_error(outcome, attempt)
+            self._log_retry(call, retry_wait)
+            await self._retry.sleep(retry_wait)
+            self.stats.retries += 1
+            self.stats.retry_wait_seconds += retry_wait
+            attempt += 1
+
+    async def _wait_for_throttle(self, op: str) -> float:
+        waited = await self._throttle.acquire(op)
+        self.stats.throttle_wait_seconds += waited
+        return waited
+
+    async def _attempt(
+        self, call: _Call, request_id: str, attempt: int, throttle_wait: float, retry_wait: float
+    ) -> dict[str, Any] | _Failure:
+        """Send the request once: the parsed response, or what went wrong."""
+        self.stats.count_request(call.op)
+        started = time.perf_counter()
+        try:
+            response = await self._send(call, request_id)
+        except httpx.TransportError as exc:
+            self._log_attempt(call, type(exc).__name__, started, attempt, throttle_wait, retry_wait)
+            return self._transport_failure(call, exc)
+        self._log_attempt(call, str(response.status_code), started, attempt, throttle_wait, retry_wait)
+        self._throttle.observe(call.op, response.headers)
+        if response.is_success:
+            return self._parse_success(call.op, response)
+        return self._api_failure(call, response)
+
+    async def _send(self, call: _Call, request_id: str) -> httpx.Response:
+        headers = {"X-Client-Request-Id": request_id}
+        content: bytes | None = None
+        if call.body is not None:
+            content = encode_body(call.body)
+            headers["Content-Type"] = "application/json"
+        return await self._http.request(call.method, call.path, params=call.params, content=content, headers=headers)
+
+    def _parse_success(self, op: str, response: httpx.Response) -> dict[str, Any]:
+        if not response.content.strip():
+            return {}
+        try:
+            data = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(op, response.status_code, 0, "invalid JSON in response") from None
+        if not isinstance(data, dict):
+            raise ApiError(op, response.status_code, 0, "unexpected response: not a JSON object")
+        return data
+
+    def _api_failure(self, call: _Call, response: httpx.Response) -> _Failure:
+        status = response.status_code
+        parsed = _parse_error_body(response.content)
+        if parsed is None:
+            code, message, unrecoverable = 0, self._unparseable_message(call, response), False
+        else:
+            code, message, unrecoverable = parsed[0], scrub(parsed[1], call.redactions), parsed[2]
+        error = ApiError(call.op, status, code, message)
+        if status == 429:
+            self.stats.rate_limited += 1
+            delay = self._rate_limit_delay(response.headers)
+            return _Failure(error, not unrecoverable, server_delay=delay, rate_limited=True)
+        if status < 500:
+            return _Failure(error, retryable=False)
+        if not call.is_read:
+            reason = f"HTTP {status}, Stream error code {code}: {message}"
+            return _Failure(OutcomeUnknown(call.op, reason), retryable=False)
+        delay = parse_retry_after(response.headers.get("Retry-After"), self._retry.wall_clock())
+        return _Failure(error, not unrecoverable, server_delay=delay)
+
+    def _unparseable_message(self, call: _Call, response: httpx.Response) -> str:
+        text = response.content.decode("utf-8", errors="replace")
+        if not text.strip():
+            return f"empty error response (HTTP {response.status_code})"
+        return f"unparseable error response (HTTP {response.status_code}): {_snippet(text, call.redactions)}"
+
+    def _rate_limit_delay(self, headers: httpx.Headers) -> float | None:
+        """How long a 429 asks us to wait: Retry-After, else until X-RateLimit-Reset."""
+        now = self._retry.wall_clock()
+        retry_after = parse_retry_after(headers.get("Retry-After"), now)
+        if retry_after is not None:
+            return retry_after
+        reset = parse_rate_limit_headers(headers).reset
+        if reset is not None and reset > now:
+            return reset - now
+        return None
+
+    def _transport_failure(self, call: _Call, exc: httpx.TransportError) -> _Failure:
+        description = _describe_transport_error(exc, self._settings.timeout)
+        detail = _snippet(str(exc), call.redactions)
+        where = f"{description} ({self._host})" + (f": {detail}" if detail else "")
+        if isinstance(exc, HOPELESS_ERRORS):
+            return _Failure(TransportError(f"{call.op}: {where}"), retryable=False)
+        if isinstance(exc, NOT_SENT_ERRORS) or call.is_read:
+            return _Failure(TransportError(f"{call.op}: {where}"), retryable=True)
+        return _Failure(OutcomeUnknown(call.op, where), retryable=False)
+
+    def _retry_delay(self, failure: _Failure, attempt: int) -> float:
+        """The server's wait if it named one (capped), else full-jitter backoff."""
+        if failure.server_delay is None:
+            return self._retry.backoff(attempt)
+        if failure.rate_limited:
+            return min(failure.server_delay, max(RATE_LIMIT_MAX_WAIT, self._retry.max_delay))
+        return min(failure.server_delay, self._retry.max_delay)
+
+    @staticmethod
+    def _final_error(failure: _Failure, attempts: int) -> UserError:
+        if isinstance(failure.error, TransportError) and attempts > 1:
+            return TransportError(f"{failure.error.message} (gave up after {attempts} attempts)")
+        return failure.error
+
+    def _log_retry(self, call: _Call, delay: float) -> None:
+        if self._log is not None:
+            self._log.debug("%s %s op=%s retry in %.0f ms", call.method, call.path, call.op, delay * 1000)
+
+    def _log_attempt(
+        self,
+        call: _Call,
+        status: str,
+        started: float,
+        attempt: int,
+        throttle_wait: float,
+        retry_wait: float,
+    ) -> None:
+        if self._log is None:
+            return
+        self._log.debug(
+            "%s %s op=%s status=%s elapsed_ms=%.0f attempt=%d/%d throttle_wait_ms=%.0f retry_wait_ms=%.0f",
+            call.method,
+            call.path,
+            call.op,
+            status,
+            (time.perf_counter() - started) * 1000,
+            attempt,
+            self._retry.max_attempts,
+            throttle_wait * 1000,
+            retry_wait * 1000,
+        )
+
+    @staticmethod
+    def _host_of(base_url: str) -> str:
+        parts = urlsplit(base_url)
+        host = parts.hostname or base_url
+        return f"{host}:{parts.port}" if parts.port else host

@@ -1,0 +1,73 @@
+"""Error types. Every error a user can cause is a `UserError`: the CLI prints its
+message (one line or a short list) and exits 1, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a stack file; line and column are 1-based."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class UserError(Exception):
+    """Something the user can fix: bad input, missing settings, an API rejection."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StackError(UserError):
+    """One or more problems in a stack, each with its location."""
+
+    def __init__(self, problems: list[tuple[Location | None, str]]) -> None:
+        self.problems = problems
+        lines = [f"{loc}: {text}" if loc else text for loc, text in problems]
+        super().__init__("\n".join(lines))
+
+
+class ConfigError(UserError):
+    """Connection settings or command-line usage that cannot work."""
+
+
+class ApiError(UserError):
+    """The Stream API rejected a request. `message` is already redacted."""
+
+    def __init__(self, operation: str, status: int, code: int, api_message: str) -> None:
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.api_message = api_message
+        detail = api_message.removeprefix(f"{operation} failed with error: ")
+        super().__init__(f"{operation} failed (HTTP {status}, Stream error code {code}): {detail}")
+
+
+class TransportError(UserError):
+    """The API could not be reached (connection refused, timeout, dropped connection)."""
+
+
+class OutcomeUnknown(UserError):
+    """A write was sent but no answer came back, so it may or may not have taken effect.
+    The caller must check live state before trying again."""
+
+    def __init__(self, operation: str, reason: str) -> None:
+        self.operation = operation
+        super().__init__(f"{operation}: outcome unknown ({reason})")
+
+
+class StalePlanError(UserError):
+    """A saved plan no longer matches live state."""

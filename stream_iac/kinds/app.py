@@ -1,0 +1,201 @@
+"""App settings: GET/PATCH /api/v2/app (REFERENCE.md §4). A singleton: never created or
+deleted. Only fields the API returns can be declared (write-only inputs could never be
+compared); push_config is read back from push_notifications."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stream_iac.kinds.base import ApiCaller, Endpoint, Kind, StackModel
+from stream_iac.kinds.common import JSON, Grants, grant_refs
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PushConfig(_Strict):
+    version: Literal["v1", "v2", "v3"]
+    offline_only: bool | None = None
+
+
+class FileUploadConfig(_Strict):
+    size_limit: Annotated[int, Field(ge=0, le=104857600)] | None = None
+    allowed_file_extensions: list[str] | None = None
+    blocked_file_extensions: list[str] | None = None
+    allowed_mime_types: list[str] | None = None
+    blocked_mime_types: list[str] | None = None
+
+
+class DataDogInfo(_Strict):
+    api_key: str | None = None
+    enabled: bool | None = None
+    site: str | None = None
+
+
+class EventHook(_Strict):
+    hook_type: Literal["webhook", "sqs", "sns", "pending_message"]
+    enabled: bool | None = None
+    event_types: list[str] | None = None
+    webhook_url: str | None = None
+    timeout_ms: Annotated[int, Field(ge=0)] | None = None
+    sqs_url: str | None = None
+    sqs_region: str | None = None
+    sqs_auth_type: str | None = None
+    sqs_key: str | None = None
+    sqs_secret: str | None = None
+    sqs_role_arn: str | None = None
+    sns_topic_arn: str | None = None
+    sns_region: str | None = None
+    sns_auth_type: str | None = None
+    sns_key: str | None = None
+    sns_secret: str | None = None
+    sns_role_arn: str | None = None
+
+
+class App(StackModel):
+    """Stream app settings (UpdateApp). Only the fields declared here are managed."""
+
+    async_url_enrich_enabled: bool | None = None
+    auto_translation_enabled: bool | None = None
+    before_message_send_hook_url: str | None = None
+    before_message_send_hook_attempt_timeout_ms: Annotated[int, Field(ge=0)] | None = None
+    cdn_expiration_seconds: Annotated[int, Field(ge=14400, le=1209600)] | None = None
+    chat_primary_use_case: (
+        Literal[
+            "messaging",
+            "customer-support",
+            "community",
+            "marketplace",
+            "gaming",
+            "telehealth",
+            "on-demand",
+            "workforce-management",
+            "dating",
+            "education",
+            "financial",
+            "sports",
+            "real-money-gaming",
+        ]
+        | None
+    ) = None
+    custom_action_handler_url: str | None = None
+    datadog_info: DataDogInfo | None = None
+    disable_auth_checks: bool | None = None
+    disable_permissions_checks: bool | None = None
+    enforce_unique_usernames: Literal["no", "app", "team"] | None = None
+    event_hooks: list[EventHook] | None = None
+    feed_audit_logs_enabled: bool | None = None
+    file_upload_config: FileUploadConfig | None = None
+    grants: Grants | None = None
+    guest_user_creation_disabled: bool | None = None
+    image_moderation_enabled: bool | None = None
+    image_moderation_labels: list[str] | None = None
+    image_upload_config: FileUploadConfig | None = None
+    max_aggregated_activities_length: Annotated[int, Field(ge=0)] | None = None
+    member_custom_on_messages_enabled: bool | None = None
+    moderation_enabled: bool | None = None
+    moderation_webhook_url: str | None = None
+    multi_tenant_enabled: bool | None = None
+    permission_version: Literal["v1", "v2"] | None = None
+    push_config: PushConfig | None = None
+    reminders_interval: Annotated[int, Field(ge=60, le=86400)] | None = None
+    sns_key: str | None = None
+    sns_secret: str | None = None
+    sns_topic_arn: str | None = None
+    sqs_key: str | None = None
+    sqs_secret: str | None = None
+    sqs_url: str | None = None
+    user_response_time_enabled: bool | None = None
+    user_search_disallowed_roles: Annotated[list[str], Field(max_length=10)] | None = None
+    video_primary_use_case: (
+        Literal[
+            "video-calling",
+            "voice-calling",
+            "livestreaming",
+            "audio-rooms",
+            "ai-agents",
+            "live-shopping",
+            "other",
+        ]
+        | None
+    ) = None
+    webhook_events: list[str] | None = None
+    webhook_url: str | None = None
+
+
+FIELDS = frozenset(App.model_fields) - {"push_config"}
+SECRET_PRESENCE = frozenset({"sqs_secret", "sns_secret"})
+SECRETS = SECRET_PRESENCE | {"datadog_info.api_key", "event_hooks[].sqs_secret", "event_hooks[].sns_secret"}
+HOOK_FIELDS = frozenset(EventHook.model_fields)
+
+
+def normalise(live: JSON) -> JSON:
+    out: JSON = {k: v for k, v in live.items() if k in FIELDS and v is not None}
+    push = live.get("push_notifications") or {}
+    if push.get("version"):
+        out["push_config"] = {"version": push["version"], "offline_only": bool(push.get("offline_only"))}
+    for key in SECRET_PRESENCE:
+        if key in live:
+            out[key] = "set" if live.get(key) else ""
+    if isinstance(out.get("event_hooks"), list):
+        out["event_hooks"] = [_hook(h) for h in out["event_hooks"]]
+    if isinstance(out.get("datadog_info"), dict):
+        out["datadog_info"] = {k: v for k, v in out["datadog_info"].items() if k != "api_key"}
+    return out
+
+
+def _hook(hook: Any) -> Any:
+    if not isinstance(hook, dict):
+        return hook
+    secrets = {"sqs_secret", "sns_secret"}
+    return {k: v for k, v in hook.items() if k in HOOK_FIELDS and v is not None and k not in secrets}
+
+
+async def read_app(api: ApiCaller) -> JSON:
+    data = await api.call("GetApp", "GET", "/app")
+    app: JSON = data.get("app") or {}
+    return app
+
+
+def references(body: JSON) -> list[tuple[str, str]]:
+    refs = grant_refs(body.get("grants"))
+    refs.extend(("roles", role) for role in body.get("user_search_disallowed_roles") or [])
+    return refs
+
+
+KIND = Kind(
+    name="app",
+    title="app settings",
+    model=App,
+    lister=None,
+    read_singleton=read_app,
+    normalise=normalise,
+    update=Endpoint("UpdateApp", "PATCH", "/app"),
+    singleton=True,
+    set_paths=frozenset(
+        {
+            "grants.*",
+            "webhook_events",
+            "image_moderation_labels",
+            "user_search_disallowed_roles",
+            "event_hooks[].event_types",
+            "file_upload_config.allowed_file_extensions",
+            "file_upload_config.blocked_file_extensions",
+            "file_upload_config.allowed_mime_types",
+            "file_upload_config.blocked_mime_types",
+            "image_upload_config.allowed_file_extensions",
+            "image_upload_config.blocked_file_extensions",
+            "image_upload_config.allowed_mime_types",
+            "image_upload_config.blocked_mime_types",
+        }
+    ),
+    secret_paths=SECRETS,
+    secret_presence_paths=SECRET_PRESENCE,
+    merge_map_paths=frozenset({"grants"}),
+    name_in_body=None,
+    references=references,
+    order=1,
+)

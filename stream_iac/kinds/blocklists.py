@@ -1,0 +1,71 @@
+"""Blocklists: /api/v2/blocklists (REFERENCE.md §7)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
+from stream_iac.kinds.common import BUILTIN_BLOCKLISTS, JSON, pick
+
+MAX_WORDS = 10_000
+MAX_WORD_LENGTH = 40
+
+
+class Blocklist(StackModel):
+    """A blocklist; `words_file` (one word per line) may stand in for `words`."""
+
+    type: Literal["word", "regex", "domain", "domain_allowlist", "email", "email_allowlist"] | None = None
+    words: Annotated[list[str], Field(max_length=MAX_WORDS)]
+    team: str | None = None
+    is_leet_check_enabled: bool | None = None
+    is_plural_check_enabled: bool | None = None
+    is_substring_matching_enabled: bool | None = None
+    is_confusable_folding_enabled: bool | None = None
+
+    @field_validator("words")
+    @classmethod
+    def words_are_lowercase_and_short(cls, words: list[str]) -> list[str]:
+        for word in words:
+            if len(word) > MAX_WORD_LENGTH:
+                raise ValueError(f"word {word[:50]!r} is longer than {MAX_WORD_LENGTH} characters")
+            if word != word.lower():
+                raise ValueError(f"word {word!r} must be lowercase")
+            if not word.strip():
+                raise ValueError("words must not be empty")
+        if len(set(words)) != len(words):
+            seen: set[str] = set()
+            dupes = sorted({w for w in words if w in seen or seen.add(w)})  # type: ignore[func-returns-value]
+            raise ValueError(f"words listed twice: {', '.join(dupes[:5])}")
+        return words
+
+
+FIELDS = frozenset(Blocklist.model_fields)
+
+
+def normalise(live: JSON) -> JSON:
+    out = pick(live, FIELDS)
+    out.setdefault("words", [])
+    return {k: v for k, v in out.items() if v is not None}
+
+
+KIND = Kind(
+    name="blocklists",
+    title="blocklist",
+    model=Blocklist,
+    lister=Lister(op="ListBlockLists", path="/blocklists", key="blocklists", page_size=200),
+    normalise=normalise,
+    create=Endpoint("CreateBlockList", "POST", "/blocklists"),
+    update=Endpoint("UpdateBlockList", "PUT", "/blocklists/{name}"),
+    delete=Endpoint("DeleteBlockList", "DELETE", "/blocklists/{name}"),
+    set_paths=frozenset({"words"}),
+    immutable=("type",),
+    builtin_names=BUILTIN_BLOCKLISTS,
+    order=10,
+    max_objects=15,
+    name_rule=lambda name: (
+        "built-in blocklist; it cannot be changed" if name in BUILTIN_BLOCKLISTS
+        else "blocklist names are at most 255 characters" if len(name) > 255 else None
+    ),
+)

@@ -1,0 +1,164 @@
+"""Channel types: /api/v2/chat/channeltypes (REFERENCE.md §5)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stream_iac.kinds.base import Context, Endpoint, Kind, Lister, StackModel
+from stream_iac.kinds.common import (
+    BUILTIN_CHANNEL_TYPES,
+    BUILTIN_COMMANDS,
+    COMMAND_SETS,
+    JSON,
+    Grants,
+    grant_refs,
+)
+
+NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+Behavior = Literal["flag", "block", "shadow_block"]
+
+
+class ThresholdLevel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    flag: Annotated[float, Field(ge=0, le=1)] | None = None
+    block: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class AutomodThresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    explicit: ThresholdLevel | None = None
+    spam: ThresholdLevel | None = None
+    toxic: ThresholdLevel | None = None
+
+
+class BlocklistOption(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    blocklist: Annotated[str, Field(min_length=1, max_length=255)]
+    behavior: Behavior
+
+
+class ChatPreferences(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel_mentions: str | None = None
+    default_preference: str | None = None
+    direct_mentions: str | None = None
+    distinct_channel_messages: str | None = None
+    group_mentions: str | None = None
+    here_mentions: str | None = None
+    role_mentions: str | None = None
+    thread_replies: str | None = None
+
+
+class ChannelType(StackModel):
+    """A channel type. Built-in types (messaging, livestream, team, gaming, commerce) may be declared too."""
+
+    automod: Literal["disabled", "simple", "AI"] | None = None
+    automod_behavior: Behavior | None = None
+    max_message_length: Annotated[int, Field(ge=0, le=20000)] | None = None
+    automod_thresholds: AutomodThresholds | None = None
+    allowed_flag_reasons: list[str] | None = None
+    blocklist: str | None = None
+    blocklist_behavior: Behavior | None = None
+    blocklists: list[BlocklistOption] | None = None
+    commands: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = None
+    grants: Grants | None = None
+    message_retention: Annotated[str, Field(pattern=r"^(infinite|[0-9]+)$")] | None = None
+    typing_events: bool | None = None
+    read_events: bool | None = None
+    connect_events: bool | None = None
+    custom_events: bool | None = None
+    reactions: bool | None = None
+    replies: bool | None = None
+    search: bool | None = None
+    mutes: bool | None = None
+    uploads: bool | None = None
+    url_enrichment: bool | None = None
+    push_notifications: bool | None = None
+    quotes: bool | None = None
+    reminders: bool | None = None
+    delivery_events: bool | None = None
+    count_messages: bool | None = None
+    user_message_reminders: bool | None = None
+    mark_messages_pending: bool | None = None
+    polls: bool | None = None
+    skip_last_msg_update_for_system_msgs: bool | None = None
+    shared_locations: bool | None = None
+    partition_size: Annotated[int, Field(ge=10)] | None = None
+    partition_ttl: Annotated[str, Field(pattern=r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")] | None = None
+    push_level: Literal["all", "all_mentions", "mentions", "direct_mentions", "none"] | None = None
+    chat_preferences: ChatPreferences | None = None
+
+
+MANAGED_FIELDS = frozenset(ChannelType.model_fields)
+
+
+def normalise(live: JSON) -> JSON:
+    """Live objects carry commands as objects (list and GET) or names (writes); keep names."""
+    out = {k: v for k, v in live.items() if k in MANAGED_FIELDS and v is not None}
+    commands = live.get("commands")
+    if isinstance(commands, list):
+        out["commands"] = [c["name"] if isinstance(c, dict) else c for c in commands]
+    return out
+
+
+def references(body: JSON) -> list[tuple[str, str]]:
+    refs: list[tuple[str, str]] = []
+    for command in body.get("commands") or []:
+        if command not in BUILTIN_COMMANDS and command not in COMMAND_SETS:
+            refs.append(("commands", command))
+    for option in body.get("blocklists") or []:
+        refs.append(("blocklists", option["blocklist"]))
+    if body.get("blocklist"):
+        refs.append(("blocklists", body["blocklist"]))
+    refs.extend(grant_refs(body.get("grants")))
+    return refs
+
+
+SET_MEMBERS = {"fun_set": ["giphy"], "moderation_set": ["ban", "unban", "mute", "unmute"]}
+
+
+def expand_commands(body: JSON, context: Context) -> JSON:
+    """The API stores command sets and "all" expanded; compare and send them that way."""
+    commands = body.get("commands")
+    if not commands:
+        return body
+    custom = context.get("commands", {})
+    expanded: list[str] = []
+    for name in commands:
+        if name == "all":
+            members = sorted(BUILTIN_COMMANDS) + sorted(custom)
+        elif name in SET_MEMBERS:
+            members = SET_MEMBERS[name]
+        elif name not in BUILTIN_COMMANDS and name not in custom:
+            members = sorted(c for c, obj in custom.items() if obj.get("set") == name) or [name]
+        else:
+            members = [name]
+        expanded.extend(m for m in members if m not in expanded)
+    return {**body, "commands": expanded}
+
+
+KIND = Kind(
+    name="channel_types",
+    title="channel type",
+    model=ChannelType,
+    lister=Lister(op="ListChannelTypes", path="/chat/channeltypes", key="channel_types"),
+    normalise=normalise,
+    create=Endpoint("CreateChannelType", "POST", "/chat/channeltypes"),
+    update=Endpoint("UpdateChannelType", "PUT", "/chat/channeltypes/{name}"),
+    delete=Endpoint("DeleteChannelType", "DELETE", "/chat/channeltypes/{name}"),
+    set_paths=frozenset({"commands", "grants.*", "allowed_flag_reasons", "blocklists"}),
+    merge_map_paths=frozenset({"grants"}),
+    required_on_update=("automod", "automod_behavior", "max_message_length"),
+    create_defaults={"automod": "disabled", "automod_behavior": "flag", "max_message_length": 5000},
+    update_after_create=("automod_thresholds", "allowed_flag_reasons", "quotes", "reminders"),
+    references=references,
+    expand=expand_commands,
+    builtin_names=BUILTIN_CHANNEL_TYPES,
+    order=60,
+    max_objects=50,
+    name_rule=lambda name: None if NAME_RE.fullmatch(name) else "channel type names use letters, digits, '_' and '-'",
+)

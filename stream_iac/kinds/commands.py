@@ -1,0 +1,45 @@
+"""Custom commands: /api/v2/chat/commands (REFERENCE.md §6)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import Field
+
+from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
+from stream_iac.kinds.common import BUILTIN_COMMANDS, COMMAND_SETS, JSON, pick
+
+NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
+
+Text = Annotated[str, Field(max_length=255)]
+
+
+class Command(StackModel):
+    """A custom slash command, delivered to the app's custom_action_handler_url."""
+
+    description: Annotated[str, Field(min_length=1, max_length=255)]
+    args: Text | None = None
+    set: Text | None = None
+
+
+def normalise(live: JSON) -> JSON:
+    return pick(live, {"description", "args", "set"})
+
+
+KIND = Kind(
+    name="commands",
+    title="command",
+    model=Command,
+    lister=Lister(op="ListCommands", path="/chat/commands", key="commands"),
+    normalise=normalise,
+    create=Endpoint("CreateCommand", "POST", "/chat/commands"),
+    update=Endpoint("UpdateCommand", "PUT", "/chat/commands/{name}"),
+    delete=Endpoint("DeleteCommand", "DELETE", "/chat/commands/{name}"),
+    required_on_update=("description",),
+    order=10,
+    name_rule=lambda name: (
+        "built-in command; declare only custom commands" if name in BUILTIN_COMMANDS | COMMAND_SETS
+        else None if NAME_RE.fullmatch(name) else "command names use letters, digits, '_' and '-' (no spaces)"
+    ),
+)

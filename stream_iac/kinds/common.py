@@ -1,0 +1,47 @@
+"""Small pieces several kind declarations share: built-in names and grant references."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+JSON = dict[str, Any]
+
+BUILTIN_CHANNEL_TYPES = frozenset({"messaging", "livestream", "team", "gaming", "commerce"})
+BUILTIN_COMMANDS = frozenset({"giphy", "ban", "unban", "mute", "unmute"})
+COMMAND_SETS = frozenset({"all", "fun_set", "moderation_set"})
+BUILTIN_ROLES = frozenset(
+    {
+        "user",
+        "guest",
+        "anonymous",
+        "admin",
+        "moderator",
+        "channel_member",
+        "channel_moderator",
+        "global_moderator",
+        "global_admin",
+    }
+)
+BUILTIN_BLOCKLISTS = frozenset({"profanity_en_2020_v1"})
+
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+PermissionId = Annotated[str, Field(min_length=1, max_length=255)]
+Grants = dict[Annotated[str, Field(min_length=1, max_length=64)], list[PermissionId]]
+
+
+def grant_refs(grants: Any) -> list[tuple[str, str]]:
+    """A grants map refers to each role it names and each custom permission it grants."""
+    refs: list[tuple[str, str]] = []
+    if not isinstance(grants, dict):
+        return refs
+    for role, permissions in grants.items():
+        refs.append(("roles", role))
+        for permission in permissions or []:
+            refs.append(("permissions", permission))
+    return refs
+
+
+def pick(obj: JSON, fields: set[str] | frozenset[str]) -> JSON:
+    return {k: v for k, v in obj.items() if k in fields}

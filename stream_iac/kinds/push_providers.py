@@ -1,0 +1,89 @@
+"""Push providers: /api/v2/push_providers (REFERENCE.md §9). Upsert replaces the provider,
+so an update sends the whole declared provider, credentials included. Providers need the
+app's push_config.version to be v2 or v3, so they depend on the app."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
+from stream_iac.kinds.common import JSON, pick
+
+SECRETS = frozenset(
+    {
+        "apn_auth_key",
+        "apn_p12_cert",
+        "firebase_credentials",
+        "firebase_server_key",
+        "huawei_app_secret",
+        "xiaomi_app_secret",
+    }
+)
+
+TYPE_PREFIX = {"apn": "apn_", "firebase": "firebase_", "huawei": "huawei_", "xiaomi": "xiaomi_"}
+
+
+class PushProvider(StackModel):
+    """A named push provider; credentials must come from ${env:} or ${file:}."""
+
+    type: Literal["apn", "firebase", "huawei", "xiaomi"]
+    description: Annotated[str, Field(max_length=128)] | None = None
+    disabled_reason: Annotated[str, Field(max_length=255)] | None = None
+    apn_auth_type: Literal["token", "certificate"] | None = None
+    apn_key_id: str | None = None
+    apn_team_id: str | None = None
+    apn_topic: str | None = None
+    apn_development: bool | None = None
+    apn_host: str | None = None
+    apn_auth_key: str | None = None
+    apn_p12_cert: str | None = None
+    firebase_credentials: str | None = None
+    firebase_server_key: str | None = None
+    firebase_notification_template: str | None = None
+    firebase_apn_template: str | None = None
+    firebase_data_template: str | None = None
+    firebase_host: str | None = None
+    huawei_app_id: str | None = None
+    huawei_app_secret: str | None = None
+    xiaomi_package_name: str | None = None
+    xiaomi_app_secret: str | None = None
+
+    @model_validator(mode="after")
+    def fields_match_type(self) -> PushProvider:
+        prefix = TYPE_PREFIX[self.type]
+        foreign = [
+            name
+            for name in self.model_fields_set
+            if any(name.startswith(p) for p in TYPE_PREFIX.values()) and not name.startswith(prefix)
+        ]
+        if foreign:
+            raise ValueError(f"fields {', '.join(sorted(foreign))} do not apply to a {self.type} provider")
+        return self
+
+
+FIELDS = frozenset(PushProvider.model_fields) - SECRETS
+
+
+def normalise(live: JSON) -> JSON:
+    return {k: v for k, v in pick(live, FIELDS).items() if v not in (None, "")}
+
+
+KIND = Kind(
+    name="push_providers",
+    title="push provider",
+    model=PushProvider,
+    lister=Lister(op="ListPushProviders", path="/push_providers", key="push_providers"),
+    normalise=normalise,
+    create=Endpoint("UpsertPushProvider", "POST", "/push_providers", wrap="push_provider"),
+    update=Endpoint("UpsertPushProvider", "POST", "/push_providers", wrap="push_provider"),
+    delete=Endpoint("DeletePushProvider", "DELETE", "/push_providers/{type}/{name}"),
+    secret_paths=SECRETS,
+    full_update=True,
+    immutable=("type",),
+    references=lambda body: [("app", "app")],
+    order=70,
+    max_objects=25,
+    name_rule=lambda name: None if 1 <= len(name) <= 36 else "push provider names are 1 to 36 characters",
+)

@@ -1,0 +1,43 @@
+"""Retention policies: /api/v2/chat/retention_policy (REFERENCE.md §10). Setting a policy
+creates or updates it; the key is the policy name."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
+from stream_iac.kinds.common import JSON
+
+POLICIES = ("old-messages", "inactive-channels")
+
+
+class RetentionPolicy(StackModel):
+    """Hard-delete messages or channels older than max_age_hours (24 to 43800)."""
+
+    max_age_hours: Annotated[int, Field(ge=24, le=43800)]
+
+
+def normalise(live: JSON) -> JSON:
+    config = live.get("config") or {}
+    return {"max_age_hours": config.get("max_age_hours")}
+
+
+SET = Endpoint("SetRetentionPolicy", "POST", "/chat/retention_policy")
+
+KIND = Kind(
+    name="retention_policies",
+    title="retention policy",
+    model=RetentionPolicy,
+    lister=Lister(op="GetRetentionPolicy", path="/chat/retention_policy", key="policies", name_field="policy"),
+    normalise=normalise,
+    create=SET,
+    update=SET,
+    delete=Endpoint("DeleteRetentionPolicy", "POST", "/chat/retention_policy/delete"),
+    delete_body=lambda name: {"policy": name},
+    name_in_body="policy",
+    full_update=True,
+    order=20,
+    name_rule=lambda name: None if name in POLICIES else f"policy must be one of: {', '.join(POLICIES)}",
+)

@@ -1,0 +1,75 @@
+"""Field paths and the patterns kinds use to describe them.
+
+A path is a tuple of keys and list indexes, e.g. ("event_hooks", 0, "sqs_secret").
+A pattern is a dotted string where `*` matches any one mapping key and `[]` any list index:
+"grants.*", "event_hooks[].sqs_secret", "datadog_info.api_key".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+Path = tuple[str | int, ...]
+
+
+@lru_cache(maxsize=4096)
+def _pattern_parts(pattern: str) -> tuple[str, ...]:
+    parts: list[str] = []
+    for piece in pattern.split("."):
+        while piece.endswith("[]"):
+            piece = piece[:-2]
+            if piece:
+                parts.append(piece)
+            piece = ""
+            parts.append("[]")
+        if piece:
+            parts.append(piece)
+    return tuple(parts)
+
+
+def matches(pattern: str, path: Path) -> bool:
+    parts = _pattern_parts(pattern)
+    if len(parts) != len(path):
+        return False
+    for part, key in zip(parts, path, strict=True):
+        if part == "[]":
+            if not isinstance(key, int):
+                return False
+        elif part != "*" and part != key:
+            return False
+    return True
+
+
+def matches_any(patterns: Iterable[str], path: Path) -> bool:
+    return any(matches(p, path) for p in patterns)
+
+
+def is_prefix_of_any(patterns: Iterable[str], path: Path) -> bool:
+    """True when some pattern names something inside `path` (or `path` itself)."""
+    for pattern in patterns:
+        parts = _pattern_parts(pattern)
+        if len(parts) >= len(path) and matches(".".join(_join(parts[: len(path)])), path):
+            return True
+    return False
+
+
+def _join(parts: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        if part == "[]" and out:
+            out[-1] += "[]"
+        else:
+            out.append(part)
+    return out
+
+
+def dotted(path: Path) -> str:
+    """("grants", "admin") -> "grants.admin"; ("event_hooks", 0, "url") -> "event_hooks[0].url"."""
+    text = ""
+    for key in path:
+        if isinstance(key, int):
+            text += f"[{key}]"
+        else:
+            text += ("." if text else "") + key
+    return text

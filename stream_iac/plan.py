@@ -1,0 +1,305 @@
+"""The planner: read live state (every list call at once), diff it against the desired state
+with the one diff engine, and produce a Plan: the list of changes that the renderers show and
+the executor applies, each with its exact request payloads and its dependencies."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from stream_iac.diff import FieldChange, compare, create_payloads, secret_paths_in, strip_secrets, update_payload
+from stream_iac.errors import UserError
+from stream_iac.kinds import BY_NAME, KINDS
+from stream_iac.kinds.base import JSON, ApiCaller, Context, Kind
+from stream_iac.paths import dotted
+from stream_iac.state import DesiredState, LiveState
+
+Action = Literal["create", "update", "delete"]
+ABSENT = "absent"
+
+
+@dataclass
+class Change:
+    address: str
+    kind: str
+    name: str
+    action: Action
+    before: JSON | None  # managed fields as live has them; never a secret
+    after: JSON | None  # managed fields as the stack wants them; never a secret
+    changed_paths: list[str]
+    sensitive_paths: list[str]
+    field_changes: list[FieldChange] = field(default_factory=list)
+    payload: JSON | None = None  # exact body for create/update (secrets as Secret objects)
+    followup: JSON | None = None  # an update sent right after the create
+    live: JSON | None = None  # live object (normalised), for deletes and fingerprints
+    depends_on: list[str] = field(default_factory=list)
+    fingerprint: str = ABSENT
+
+
+@dataclass
+class Plan:
+    stack: str
+    changes: list[Change]
+    unmanaged: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "delete": 0}
+        for change in self.changes:
+            counts[change.action] += 1
+        return {**counts, "unmanaged": len(self.unmanaged)}
+
+    @property
+    def deletes(self) -> list[Change]:
+        return [c for c in self.changes if c.action == "delete"]
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    prune: bool = False  # prune every kind, as if all were listed in stack.prune
+    targets: tuple[str, ...] = ()
+    rotate_secrets: bool = False
+
+
+async def read_live(api: ApiCaller, kinds: Iterable[Kind] = KINDS) -> LiveState:
+    """Every kind's list call in flight at once: one round trip (plus blocklist pages)."""
+    kinds = list(kinds)
+    results = await asyncio.gather(*(kind.read_live(api) for kind in kinds))
+    return {kind.name: objects for kind, objects in zip(kinds, results, strict=True)}
+
+
+def fingerprint(live: JSON | None) -> str:
+    if live is None:
+        return ABSENT
+    blob = json.dumps(live, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def build_plan(desired: DesiredState, live: LiveState, options: PlanOptions = PlanOptions()) -> Plan:
+    context = _context(desired, live)
+    changes: list[Change] = []
+    unmanaged: list[str] = []
+    problems: list[str] = []
+    for kind in KINDS:
+        wanted = desired.bodies(kind.name)
+        have = live.get(kind.name, {})
+        for name, body in wanted.items():
+            change = _change_for(kind, name, kind.expand(body, context), have.get(name), options, problems)
+            if change:
+                changes.append(change)
+        for name in sorted(set(have) - set(wanted)):
+            if kind.singleton or kind.builtin(name, have[name]):
+                continue
+            if _prunable(desired, kind, name, options):
+                changes.append(_delete(kind, name, have[name]))
+            else:
+                unmanaged.append(kind.address(name))
+    warnings: list[str] = []
+    problems.extend(_reference_problems(desired, live, changes, warnings))
+    problems.extend(_still_referenced(changes, desired, context, live))
+    if problems:
+        raise UserError("cannot plan:\n" + "\n".join(f"  {p}" for p in problems))
+    _link_dependencies(changes, desired, context, live)
+    if options.targets:
+        changes = _only_targets(changes, options.targets)
+    return Plan(stack=desired.meta.name, changes=_ordered(changes), unmanaged=unmanaged,
+                warnings=sorted(set(warnings)) + [w for w in desired.warnings if not _resolved_live(w, live)])
+
+
+def _context(desired: DesiredState, live: LiveState) -> Context:
+    return {kind.name: {**live.get(kind.name, {}), **desired.bodies(kind.name)} for kind in KINDS}
+
+
+def _prunable(desired: DesiredState, kind: Kind, name: str, options: PlanOptions) -> bool:
+    pruned = options.prune or kind.name in desired.meta.prune
+    return pruned and kind.delete is not None and kind.address(name) not in desired.meta.protect
+
+
+def _change_for(
+    kind: Kind, name: str, body: JSON, live_obj: JSON | None, options: PlanOptions, problems: list[str]
+) -> Change | None:
+    address = kind.address(name)
+    if live_obj is None:
+        if kind.create is None:
+            problems.append(f"{address}: does not exist live and cannot be created")
+            return None
+        payload, followup = create_payloads(kind, body)
+        sensitive = [dotted(p) for p in secret_paths_in(kind, body)]
+        after = strip_secrets(kind, body)
+        return Change(address, kind.name, name, "create", None, after, sorted(_leaf_paths(after)), sensitive,
+                      payload=payload, followup=followup)
+    field_changes = compare(kind, body, live_obj, rotate_secrets=options.rotate_secrets)
+    if not field_changes:
+        return None
+    for fc in field_changes:
+        if fc.path and fc.path[0] in kind.immutable:
+            problems.append(f"{address}: {dotted(fc.path)} cannot be changed once created "
+                            f"(live {fc.before!r}, stack {fc.after!r}); delete and recreate it")
+    top = {fc.path[0] for fc in field_changes if fc.path}
+    before = strip_secrets(kind, {k: live_obj.get(k) for k in body if k in top})
+    after = strip_secrets(kind, {k: v for k, v in body.items() if k in top})
+    return Change(
+        address, kind.name, name, "update", before, after,
+        changed_paths=[dotted(fc.path) for fc in field_changes if not fc.sensitive],
+        sensitive_paths=[dotted(fc.path) for fc in field_changes if fc.sensitive],
+        field_changes=field_changes,
+        payload=update_payload(kind, body, live_obj, field_changes, rotate_secrets=options.rotate_secrets),
+        live=live_obj,
+        fingerprint=fingerprint(live_obj),
+    )
+
+
+def _delete(kind: Kind, name: str, live_obj: JSON) -> Change:
+    before = strip_secrets(kind, live_obj)
+    return Change(kind.address(name), kind.name, name, "delete", before, None, [], [], live=live_obj,
+                  fingerprint=fingerprint(live_obj))
+
+
+def _leaf_paths(value: Any, prefix: str = "") -> list[str]:
+    if isinstance(value, dict) and value:
+        out: list[str] = []
+        for k, v in value.items():
+            out.extend(_leaf_paths(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return [prefix] if prefix else []
+
+
+def _reference_problems(
+    desired: DesiredState, live: LiveState, changes: list[Change], warnings: list[str]
+) -> list[str]:
+    deleted = {c.address for c in changes if c.action == "delete"}
+    problems: list[str] = []
+    for kind_name, objects in desired.objects.items():
+        kind = BY_NAME[kind_name]
+        for obj in objects.values():
+            for target_kind, target in kind.references(obj.body):
+                decl = BY_NAME[target_kind]
+                if decl.singleton:
+                    continue
+                exists = (desired.has(target_kind, target) or target in live.get(target_kind, {})
+                          or decl.builtin(target, {}))
+                where = f" ({obj.location})" if obj.location else ""
+                if not exists:
+                    text = (f"{kind.address(obj.name)}{where} refers to {decl.address(target)}, "
+                            "which is neither built-in, declared in the stack, nor live")
+                    (problems if decl.unknown_reference_is_error else warnings).append(text)
+                elif decl.address(target) in deleted:
+                    problems.append(f"{kind.address(obj.name)}{where} refers to {decl.address(target)}, "
+                                    "which this plan would delete")
+    return problems
+
+
+def _after_apply(kind: Kind, live_obj: JSON, desired_body: JSON | None) -> JSON:
+    """What an object will look like once the plan is applied (undeclared fields keep their live value)."""
+    if desired_body is None:
+        return live_obj
+    after = dict(live_obj)
+    for key, value in desired_body.items():
+        if key in kind.merge_map_paths and isinstance(value, dict) and isinstance(after.get(key), dict):
+            after[key] = {**after[key], **value}
+        else:
+            after[key] = value
+    return after
+
+
+def _still_referenced(changes: list[Change], desired: DesiredState, context: Context, live: LiveState) -> list[str]:
+    """A delete is refused at plan time when a live object would still refer to it after apply."""
+    deleted = {(c.kind, c.name) for c in changes if c.action == "delete"}
+    problems: list[str] = []
+    for kind in KINDS:
+        for name, live_obj in live.get(kind.name, {}).items():
+            if (kind.name, name) in deleted:
+                continue
+            wanted = desired.bodies(kind.name).get(name)
+            after = _after_apply(kind, live_obj, kind.expand(wanted, context) if wanted is not None else None)
+            for target in set(kind.references(after)) & deleted:
+                target_address = BY_NAME[target[0]].address(target[1])
+                problems.append(f"{target_address} cannot be deleted: {kind.address(name)} still refers to it; "
+                                f"remove the reference from {kind.address(name)} in the stack first")
+    return problems
+
+
+def _resolved_live(warning: str, live: LiveState) -> bool:
+    for kind in KINDS:
+        for name in live.get(kind.name, {}):
+            if f"refers to {kind.address(name)}," in warning:
+                return True
+    return False
+
+
+def _link_dependencies(changes: list[Change], desired: DesiredState, context: Context, live: LiveState) -> None:
+    """Creates and updates wait for what they refer to; deletes wait for every change that
+    stops referring to the deleted object, and for deletes of objects that refer to it."""
+    by_address = {c.address: c for c in changes}
+    for change in changes:
+        kind = BY_NAME[change.kind]
+        if change.action == "delete":
+            continue
+        body = kind.expand(desired.bodies(change.kind)[change.name], context)
+        for target_kind, target in kind.references(body):
+            dep = by_address.get(BY_NAME[target_kind].address(target))
+            if dep and dep.action != "delete" and dep is not change:
+                change.depends_on.append(dep.address)
+    for change in changes:
+        if change.action != "delete":
+            continue
+        for other in changes:
+            if other is change or other.live is None:
+                continue
+            refs = BY_NAME[other.kind].references(other.live)
+            if (change.kind, change.name) in refs:
+                other_is_before = other.action in ("update", "delete")
+                if other_is_before:
+                    change.depends_on.append(other.address)
+    for change in changes:
+        change.depends_on = sorted(set(change.depends_on))
+
+
+def _only_targets(changes: list[Change], targets: tuple[str, ...]) -> list[Change]:
+    known = {c.address for c in changes}
+    chosen = [c for c in changes if c.address in targets]
+    for change in chosen:
+        change.depends_on = [d for d in change.depends_on if d in known and d in targets]
+    return chosen
+
+
+def _ordered(changes: list[Change]) -> list[Change]:
+    """Dependency order (a change after everything it depends on); deletes last, in reverse."""
+    action_rank = {"create": 0, "update": 0, "delete": 1}
+    by_address = {c.address: c for c in changes}
+    rank = {kind.name: kind.order for kind in KINDS}
+
+    def key(c: Change) -> tuple[int, int, str]:
+        order = rank[c.kind] if c.action != "delete" else -rank[c.kind]
+        return (action_rank[c.action], order, c.address)
+
+    result: list[Change] = []
+    placed: set[str] = set()
+
+    def place(c: Change, visiting: set[str]) -> None:
+        if c.address in placed or c.address in visiting:
+            return
+        visiting.add(c.address)
+        for dep in c.depends_on:
+            if dep in by_address:
+                place(by_address[dep], visiting)
+        placed.add(c.address)
+        result.append(c)
+
+    for change in sorted(changes, key=key):
+        place(change, set())
+    return result
+
+
+def check_max_deletes(plan: Plan, max_deletes: int | None) -> None:
+    if max_deletes is not None and len(plan.deletes) > max_deletes:
+        names = ", ".join(c.address for c in plan.deletes)
+        raise UserError(f"the plan deletes {len(plan.deletes)} objects, more than --max-deletes {max_deletes}: {names}")

@@ -1,0 +1,66 @@
+"""Terraform-like text: one line per changed object, then only its changed fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stream_iac.paths import dotted
+from stream_iac.plan import Change, Plan
+from stream_iac.render.values import list_delta, show, show_change
+from stream_iac.secrets import REDACTED
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+COLORS = {"create": "32", "update": "33", "delete": "31"}
+
+
+def paint(text: str, code: str, color: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if color else text
+
+
+def render_plan(plan: Plan, *, color: bool = False, header: bool = True) -> str:
+    lines: list[str] = []
+    if header:
+        lines.append(f'Stack "{plan.stack}"')
+    for change in plan.changes:
+        lines.extend(change_lines(change, color))
+    if not plan.changes:
+        lines.append("No changes. Live state matches the stack.")
+    lines.append(summary_line(plan))
+    lines.extend(f"warning: {w}" for w in plan.warnings)
+    return "\n".join(lines) + "\n"
+
+
+def change_lines(change: Change, color: bool) -> list[str]:
+    head = paint(f"  {SYMBOLS[change.action]} {change.action} {change.address}", COLORS[change.action], color)
+    lines = [head]
+    if change.action == "create":
+        lines.extend(f"      {path}: {show(_get(change.after, path))}" for path in change.changed_paths)
+    elif change.action == "update":
+        for fc in change.field_changes:
+            if fc.sensitive:
+                continue
+            lines.append(f"      {dotted(fc.path)}: {show_change(fc.before, fc.after)}")
+    lines.extend(f"      {path}: {REDACTED}" for path in change.sensitive_paths)
+    return lines
+
+
+def _get(obj: Any, dotted_path: str) -> Any:
+    value = obj
+    for key in dotted_path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    if isinstance(value, list) and len(value) > 8:
+        return f"{len(value)} items"
+    return value
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary()
+    unmanaged = s["unmanaged"]
+    noun = "object" if unmanaged == 1 else "objects"
+    return (
+        f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete. "
+        f"{unmanaged} unmanaged {noun} left alone."
+    )
+
+
+__all__ = ["render_plan", "summary_line", "change_lines", "list_delta"]

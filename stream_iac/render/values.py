@@ -1,0 +1,44 @@
+"""Short, safe display of values for human-readable output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from stream_iac.secrets import REDACTED, Secret
+
+LIST_PREVIEW = 8
+
+
+def show(value: Any, limit: int = 120) -> str:
+    if isinstance(value, Secret):
+        return REDACTED
+    if value is None:
+        return "(unset)"
+    text = json.dumps(value, default=lambda v: REDACTED, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def show_change(before: Any, after: Any, limit: int = 120) -> str:
+    """`5000 → 8000`, or for lists an added/removed summary when they are long."""
+    if isinstance(before, list) and isinstance(after, list) and max(len(before), len(after)) > LIST_PREVIEW:
+        return list_delta(before, after)
+    return f"{show(before, limit)} → {show(after, limit)}"
+
+
+def list_delta(before: list[Any], after: list[Any]) -> str:
+    def canon(v: Any) -> str:
+        return v if isinstance(v, str) else json.dumps(v, sort_keys=True)
+
+    old = {canon(v) for v in before}
+    new = {canon(v) for v in after}
+    added = sorted(new - old)
+    removed = sorted(old - new)
+    parts = []
+    if added:
+        parts.append(f"+{len(added)} ({', '.join(added[:5])}{', …' if len(added) > 5 else ''})")
+    if removed:
+        parts.append(f"-{len(removed)} ({', '.join(removed[:5])}{', …' if len(removed) > 5 else ''})")
+    if not parts:
+        parts.append("reordered")
+    return f"{' '.join(parts)}; {len(after)} items"

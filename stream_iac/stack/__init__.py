@@ -1,0 +1,1 @@
+"""Reading stacks: YAML with locations, merging, includes and references."""

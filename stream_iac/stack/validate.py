@@ -1,0 +1,207 @@
+"""Raw stack data -> DesiredState, validated by each kind's model. All problems are
+collected and raised together as one StackError, each with its file:line:column."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stream_iac.errors import Location, StackError
+from stream_iac.kinds import BY_NAME, COLLECTION_KINDS, KINDS
+from stream_iac.kinds.base import JSON, Kind
+from stream_iac.paths import Path as FieldPath
+from stream_iac.paths import matches_any
+from stream_iac.secrets import Secret
+from stream_iac.stack.diagnostics import did_you_mean, nearest_location, problems_from_validation_error
+from stream_iac.stack.loader import RawStack, load_stack
+from stream_iac.state import Credentials, DesiredObject, DesiredState, StackMeta
+
+Problems = list[tuple[Location | None, str]]
+KindName = Literal["commands", "blocklists", "roles", "permissions", "push_providers", "retention_policies",
+                   "channel_types"]
+
+
+class CredentialsSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    api_key_env: str = Field(min_length=1)
+    api_secret_env: str = Field(min_length=1)
+
+
+class StackSection(BaseModel):
+    """The `stack:` section: how the stack is managed, not what it contains."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    include: list[str] = Field(default_factory=list)
+    prune: list[KindName] = Field(default_factory=list)
+    protect: list[str] = Field(default_factory=list)
+    vars: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    credentials: CredentialsSection | None = None
+
+
+def load_and_validate(
+    path: str | Path, *, env: Mapping[str, str] | None = None, allow_missing_env: bool = False
+) -> DesiredState:
+    raw = load_stack(path, env=os.environ if env is None else env, allow_missing_env=allow_missing_env)
+    return validate_stack(raw)
+
+
+def validate_stack(raw: RawStack) -> DesiredState:
+    problems: Problems = []
+    meta = _validate_meta(raw, problems)
+    state = DesiredState(meta=meta)
+    for kind in KINDS:
+        section = raw.data.get(kind.name)
+        if section is None:
+            continue
+        objects = _validate_section(raw, kind, section, problems)
+        if objects:
+            state.objects[kind.name] = objects
+    _check_protect(raw, meta, problems)
+    if not problems and state.count() == 0:
+        problems.append((None, f"{meta.root}: the stack declares no objects; refusing to manage an app with it"))
+    if problems:
+        raise StackError(sorted(problems, key=_by_location))
+    state.warnings.extend(_unresolved_references(state))
+    return state
+
+
+def _by_location(problem: tuple[Location | None, str]) -> tuple[str, int, int, str]:
+    loc, text = problem
+    return (loc.file, loc.line, loc.column, text) if loc else ("", 0, 0, text)
+
+
+def _validate_meta(raw: RawStack, problems: Problems) -> StackMeta:
+    try:
+        section = StackSection.model_validate(raw.data.get("stack") or {})
+    except ValidationError as exc:
+        problems.extend(problems_from_validation_error(exc, raw, ("stack",), StackSection))
+        section = StackSection()
+    credentials = None
+    if section.credentials:
+        credentials = Credentials(section.credentials.api_key_env, section.credentials.api_secret_env)
+    return StackMeta(
+        name=section.name or raw.root.name,
+        root=raw.root,
+        prune=frozenset(section.prune),
+        protect=frozenset(section.protect),
+        credentials=credentials,
+    )
+
+
+def _validate_section(raw: RawStack, kind: Kind, section: Any, problems: Problems) -> dict[str, DesiredObject]:
+    entries = _entries(raw, kind, section, problems)
+    if entries is None:
+        return {}
+    if kind.max_objects is not None and len(entries) > kind.max_objects:
+        problems.append((nearest_location(raw, (kind.name,)),
+                         f"{kind.name}: {len(entries)} declared, the API allows at most {kind.max_objects}"))
+    objects: dict[str, DesiredObject] = {}
+    for name, (path, body) in entries.items():
+        problem = kind.name_rule(name)
+        if problem:
+            problems.append((nearest_location(raw, path), f"{kind.address(name)}: {problem}"))
+            continue
+        validated = _validate_object(raw, kind, path, body, problems)
+        if validated is not None:
+            objects[name] = DesiredObject(kind.name, name, validated, nearest_location(raw, path))
+    return objects
+
+
+def _entries(
+    raw: RawStack, kind: Kind, section: Any, problems: Problems
+) -> dict[str, tuple[FieldPath, Any]] | None:
+    """name -> (path in the stack, body) for one kind's section."""
+    where = nearest_location(raw, (kind.name,))
+    if kind.singleton:
+        if not isinstance(section, dict):
+            problems.append((where, f"{kind.name}: must be a mapping of settings"))
+            return None
+        return {kind.name: ((kind.name,), section)}
+    if kind.listed_by_name:
+        if not isinstance(section, list) or not all(isinstance(n, str) for n in section):
+            problems.append((where, f"{kind.name}: must be a list of names"))
+            return None
+        return {name: ((kind.name, i), {}) for i, name in enumerate(section)}
+    if not isinstance(section, dict):
+        problems.append((where, f"{kind.name}: must be a mapping of name to settings"))
+        return None
+    return {str(name): ((kind.name, name), {} if body is None else body) for name, body in section.items()}
+
+
+def _validate_object(raw: RawStack, kind: Kind, path: FieldPath, body: Any, problems: Problems) -> JSON | None:
+    if not isinstance(body, dict):
+        problems.append((nearest_location(raw, path), f"{'.'.join(map(str, path))}: must be a mapping of fields"))
+        return None
+
+    def is_secret(p: FieldPath) -> bool:
+        return matches_any(kind.secret_paths, p[len(path):])
+
+    try:
+        model = kind.model.model_validate(body)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation_error(exc, raw, path, kind.model, is_secret))
+        return None
+    validated: JSON = model.model_dump(mode="json", exclude_unset=True)
+    return _wrap_secrets(raw, kind, path, validated, (), problems)
+
+
+def _wrap_secrets(raw: RawStack, kind: Kind, base: FieldPath, value: Any, rel: FieldPath, problems: Problems) -> Any:
+    """Replace each secret value by a Secret; a secret not taken from ${env:} or ${file:} is an error."""
+    if rel and matches_any(kind.secret_paths, rel) and isinstance(value, str):
+        full = (*base, *rel)
+        ref = raw.refs.get(full)
+        if ref is None:
+            problems.append((nearest_location(raw, full),
+                             f"{'.'.join(map(str, full))}: a secret must come from ${{env:NAME}} or ${{file:PATH}}, "
+                             "not a literal value"))
+            return value
+        return Secret(value, _stable_ref(raw, full, ref))
+    if isinstance(value, dict):
+        return {k: _wrap_secrets(raw, kind, base, v, (*rel, k), problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wrap_secrets(raw, kind, base, v, (*rel, i), problems) for i, v in enumerate(value)]
+    return value
+
+
+def _stable_ref(raw: RawStack, path: FieldPath, ref: str) -> str:
+    """File references are kept relative to the working directory, so a saved plan can re-read them."""
+    if not ref.startswith("file:"):
+        return ref
+    location = raw.locations.get(path)
+    base = Path(location.file).parent if location else raw.root
+    target = Path(ref[len("file:"):])
+    resolved = target if target.is_absolute() else base / target
+    try:
+        return "file:" + os.path.relpath(resolved)
+    except ValueError:
+        return "file:" + str(resolved.resolve())
+
+
+def _check_protect(raw: RawStack, meta: StackMeta, problems: Problems) -> None:
+    for entry in meta.protect:
+        kind_name, _, name = entry.partition(".")
+        if kind_name not in COLLECTION_KINDS or not name:
+            hint = did_you_mean(kind_name, COLLECTION_KINDS)
+            problems.append((nearest_location(raw, ("stack", "protect")),
+                             f"stack.protect: {entry!r} is not an address like channel_types.support{hint}"))
+
+
+def _unresolved_references(state: DesiredState) -> list[str]:
+    """References to objects that are neither built-in nor declared: fine only if they exist live."""
+    notes: list[str] = []
+    for kind_name, objects in state.objects.items():
+        kind = BY_NAME[kind_name]
+        for obj in objects.values():
+            for target_kind, target in kind.references(obj.body):
+                target_decl = BY_NAME[target_kind]
+                if target_decl.singleton or target_kind == "permissions":
+                    continue
+                if not state.has(target_kind, target) and not target_decl.builtin(target, {}):
+                    notes.append(f"{kind.address(obj.name)} refers to {target_decl.address(target)}, which the stack "
+                                 "does not declare; plan checks that it exists live")
+    return notes

@@ -1,0 +1,2 @@
+not-a-real-key line 1
+line 2
