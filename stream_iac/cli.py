@@ -68,6 +68,14 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             output.err("interrupted")
             sys.exit(130)
+        except Exception as exc:  # a bug: say so plainly, keep the traceback for -v
+            output.secrets = session.known_secrets
+            if session.log is not None:
+                import traceback
+
+                output.err("".join(traceback.format_exception(exc)))
+            _fail(output, f"internal error ({type(exc).__name__}: {exc}); please report it, "
+                          "and rerun with -v for details")
 
     return wrapper
 
@@ -342,6 +350,36 @@ def drift(ctx: click.Context, stacks: tuple[str, ...], fmt: str) -> None:
         output.out(drift_text(plans, output.color).rstrip("\n"))
     if any(drifted(p) for p in plans):
         sys.exit(EXIT_CHANGES)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(), required=True, help="Folder to write the stack into.")
+@click.option("--name", "stack_name", default=None, help="stack.name of the exported stack.")
+@click.pass_context
+@_guarded
+def export(ctx: click.Context, out_dir: str, stack_name: str | None) -> None:
+    """Write a stack from the live app (to adopt an existing app)."""
+    from stream_iac.export import export_stack
+    from stream_iac.plan import read_live
+    from stream_iac.runner import run
+
+    session, output = _context(ctx)
+    settings = session.settings_for(None)
+
+    async def read() -> Any:
+        client = session.client(settings)
+        try:
+            return await read_live(client)
+        finally:
+            await client.aclose()
+
+    result = export_stack(run(read()), out_dir, name=stack_name)
+    for path in result.files:
+        output.out(f"wrote {path}")
+    if result.env_vars:
+        output.out("Secrets are not readable from the API; set these variables before planning the export:")
+        for var, address in result.env_vars.items():
+            output.out(f"  {var}  ({address})")
 
 
 @main.command()

@@ -126,7 +126,7 @@ async def load_current_plan(session: Any, path: str) -> Any:
         raise ConfigError(f"{path} was planned for API key {doc.get('api_key')}, not {settings.api_key}")
     for change in plan.changes:
         session.known_secrets.extend(_secret_texts(change.payload) + _secret_texts(change.followup))
-    kinds = sorted({BY_NAME[c.kind] for c in plan.changes}, key=lambda k: k.order)
+    kinds = sorted((BY_NAME[name] for name in {c.kind for c in plan.changes}), key=lambda k: k.order)
     client = session.client(settings)
     try:
         live = await read_live(client, kinds)

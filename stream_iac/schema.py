@@ -30,10 +30,48 @@ def stack_schema() -> dict[str, Any]:
         "Stack", __config__=ConfigDict(extra="forbid", title="stream-iac stack"), **fields
     )
     schema: dict[str, Any] = model.model_json_schema()
+    _allow_words_file(schema)
+    _secrets_must_be_references(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID + "stack.schema.json"
     schema["description"] = "A stream-iac stack file: the desired configuration of a Stream Chat app."
     return schema
+
+
+SECRET_REFERENCE = r"^\$\{(env|file):[^}]+\}$"
+
+
+def _allow_words_file(schema: dict[str, Any]) -> None:
+    """The loader turns `words_file` into `words` before validation; editors must accept either."""
+    blocklist = schema["$defs"]["Blocklist"]
+    blocklist["properties"]["words_file"] = {
+        "type": "string", "title": "Words File", "description": "A file with one word per line, relative to this file."
+    }
+    blocklist["required"] = [r for r in blocklist.get("required", []) if r != "words"]
+    blocklist["oneOf"] = [{"required": ["words"]}, {"required": ["words_file"]}]
+
+
+def _secrets_must_be_references(schema: dict[str, Any]) -> None:
+    for kind in KINDS:
+        for pattern in kind.secret_paths:
+            parts = pattern.replace("[]", "").split(".")
+            definition = schema["$defs"].get(kind.model.__name__)
+            for part in parts[:-1]:
+                ref = _property_ref(definition, part) if definition else None
+                definition = schema["$defs"].get(ref) if ref else None
+            if definition and parts[-1] in definition.get("properties", {}):
+                definition["properties"][parts[-1]] = {
+                    "type": "string", "pattern": SECRET_REFERENCE,
+                    "description": "Secret: must be ${env:NAME} or ${file:PATH}, never a literal value.",
+                }
+
+
+def _property_ref(definition: dict[str, Any], name: str) -> str | None:
+    text = json.dumps(definition.get("properties", {}).get(name, {}))
+    marker = '"$ref": "#/$defs/'
+    if marker not in text:
+        return None
+    return text.split(marker, 1)[1].split('"', 1)[0]
 
 
 class _Summary(BaseModel):

@@ -32,12 +32,14 @@ Grants = dict[Annotated[str, Field(min_length=1, max_length=64)], list[Permissio
 
 
 def grant_refs(grants: Any) -> list[tuple[str, str]]:
-    """A grants map refers to each role it names and each custom permission it grants."""
+    """A grants map refers to each role it grants something to, and to each permission granted.
+    A role with an empty list (its grants cleared) refers to nothing."""
     refs: list[tuple[str, str]] = []
     if not isinstance(grants, dict):
         return refs
     for role, permissions in grants.items():
-        refs.append(("roles", role))
+        if permissions:
+            refs.append(("roles", role))
         for permission in permissions or []:
             refs.append(("permissions", permission))
     return refs
