@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from stream_iac.kinds import KINDS
 from stream_iac.stack.validate import StackSection
@@ -18,17 +18,14 @@ SCHEMA_ID = "https://stream-iac.dev/schemas/"
 def stack_schema() -> dict[str, Any]:
     fields: dict[str, Any] = {"stack": (StackSection | None, None)}
     for kind in KINDS:
+        model_type: Any = kind.model
         if kind.singleton:
-            fields[kind.name] = (kind.model | None, None)
+            fields[kind.name] = (model_type | None, None)
         elif kind.listed_by_name:
             fields[kind.name] = (list[str] | None, Field(default=None, max_length=kind.max_objects))
         else:
-            fields[kind.name] = (dict[str, kind.model] | None, Field(default=None, max_length=kind.max_objects))
-    from pydantic import create_model
-
-    model = create_model(  # type: ignore[call-overload]
-        "Stack", __config__=ConfigDict(extra="forbid", title="stream-iac stack"), **fields
-    )
+            fields[kind.name] = (dict[str, model_type] | None, Field(default=None, max_length=kind.max_objects))
+    model = create_model("Stack", __config__=ConfigDict(extra="forbid", title="stream-iac stack"), **fields)
     schema: dict[str, Any] = model.model_json_schema()
     _allow_words_file(schema)
     _secrets_must_be_references(schema)

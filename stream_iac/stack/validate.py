@@ -147,7 +147,8 @@ def _validate_object(raw: RawStack, kind: Kind, path: FieldPath, body: Any, prob
         problems.extend(problems_from_validation_error(exc, raw, path, kind.model, is_secret))
         return None
     validated: JSON = model.model_dump(mode="json", exclude_unset=True)
-    return _wrap_secrets(raw, kind, path, validated, (), problems)
+    wrapped: JSON = _wrap_secrets(raw, kind, path, validated, (), problems)
+    return wrapped
 
 
 def _wrap_secrets(raw: RawStack, kind: Kind, base: FieldPath, value: Any, rel: FieldPath, problems: Problems) -> Any:
