@@ -259,10 +259,14 @@ def _is_plan_file(path: str) -> bool:
     return os.path.isfile(path) and path.endswith(".json")
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _confirm(output: Output, deletes: list[Change], auto_approve: bool) -> None:
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not _interactive():
         raise _usage("apply needs confirmation: run it on a terminal, or pass --auto-approve")
     if deletes:
         output.err("This plan DELETES:")

@@ -127,8 +127,10 @@ class Executor:
                 if attempt == MAX_WRITE_ATTEMPTS:
                     raise UserError(f"{exc.message}; live state does not show the change") from None
             except ApiError as exc:
-                if uncertain and exc.status in (400, 404) and await self._in_effect(kind, change):
-                    return "confirmed by reading live state after an unanswered request"
+                if exc.status in (400, 404) and change.action != "update" and await self._in_effect(kind, change):
+                    # The plan read a stale view (the API's reads lag its writes): the object
+                    # is already as the stack wants it.
+                    return "already in place" if not uncertain else "confirmed after an unanswered attempt"
                 raise
         raise AssertionError("unreachable")
 
