@@ -49,6 +49,10 @@ def format_path(path: DataPath) -> str:
 
 def nearest_location(raw: RawStack, path: DataPath) -> Location | None:
     """Where `path` is written, or the nearest enclosing value that has a location."""
+    if path and isinstance(path[-1], int) and path[:-1] in raw.line_indexes:
+        file, lines = raw.line_indexes[path[:-1]]
+        if 0 <= path[-1] < len(lines):
+            return Location(file, lines[path[-1]], 1)
     for end in range(len(path), -1, -1):
         loc = raw.locations.get(path[:end])
         if loc is not None:

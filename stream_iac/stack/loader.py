@@ -66,6 +66,8 @@ class RawStack:
     missing_env: dict[DataPath, str]  # with allow_missing_env: value → env var that was not set
     files: list[Path]  # every file read, in order
     key_locations: dict[DataPath, Location] = field(default_factory=dict)  # where each mapping key is
+    # lists read from a words_file: path of the list → (file, line of each item)
+    line_indexes: dict[DataPath, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
 
 
 def load_stack(path: str | Path, *, env: Mapping[str, str], allow_missing_env: bool = False) -> RawStack:
@@ -93,6 +95,16 @@ class _Template:
 
 
 @dataclass(frozen=True)
+class _WordList:
+    """Words read from a words_file: kept as one value (a blocklist may hold 10,000 words), with
+    the line of each word so an error can still point at it."""
+
+    words: tuple[str, ...]
+    file: str
+    lines: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class _Item:
     """A value as written: dict[str, _Item] | list[_Item] | scalar | _Template. Never mutated."""
 
@@ -102,7 +114,7 @@ class _Item:
     key_loc: Location | None = None
 
     def where(self) -> Location:
-        if self.key_loc is not None and isinstance(self.value, dict | list):
+        if self.key_loc is not None and isinstance(self.value, dict | list | _WordList):
             return self.key_loc
         return self.loc
 
@@ -193,8 +205,27 @@ class _Abort(Exception):
         self.message = message
 
 
+# libyaml's parser when PyYAML has it (it does on every platform with wheels): several times
+# faster on big stacks, with the same nodes and marks.
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _compose(text: str, shown: str, problems: list[Problem]) -> yaml.Node | None:
-    """The YAML node tree of one document (None when empty or invalid: see problems)."""
+    """The YAML node tree of one document (None when empty or invalid: see problems). A file
+    libyaml cannot parse is parsed again by PyYAML's own parser, whose messages are clearer."""
+    if _YAML_LOADER is not yaml.SafeLoader:
+        fast = _YAML_LOADER(text)
+        try:
+            node: yaml.Node | None = fast.get_single_node()
+            return node
+        except (yaml.YAMLError, RecursionError):
+            pass
+        finally:
+            fast.dispose()
+    return _compose_slowly(text, shown, problems)
+
+
+def _compose_slowly(text: str, shown: str, problems: list[Problem]) -> yaml.Node | None:
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:
@@ -433,6 +464,7 @@ class _Loader:
             missing_env=flat.missing_env,
             files=list(self.files),
             key_locations=flat.key_locations,
+            line_indexes=flat.line_indexes,
         )
 
     # -- one stack: its own files, then its includes underneath
@@ -606,13 +638,15 @@ class _Loader:
         text = self.read_referenced(path, words_file.loc, f"words_file {words_file.value!r}")
         if text is None:
             return None
-        shown = _shown(path)
-        words = [
-            _Item(word, Location(shown, number, 1), path)
-            for number, line in enumerate(text.split("\n"), 1)
-            if (word := line.strip()) and not word.startswith("#")
-        ]
-        return _Item(words, words_file.loc, words_file.source, words_file.key_loc)
+        words: list[str] = []
+        lines: list[int] = []
+        for number, line in enumerate(text.split("\n"), 1):
+            word = line.strip()
+            if word and not word.startswith("#"):
+                words.append(word)
+                lines.append(number)
+        value = _WordList(tuple(words), _shown(path), tuple(lines))
+        return _Item(value, words_file.loc, words_file.source, words_file.key_loc)
 
     def read_referenced(self, path: Path, loc: Location, what: str) -> str | None:
         """The text of a file named inside the stack, or None (problem recorded at `loc`)."""
@@ -644,6 +678,7 @@ class _Flattener:
         self.locations: dict[DataPath, Location] = {}
         self.key_locations: dict[DataPath, Location] = {}
         self.refs: dict[DataPath, str] = {}
+        self.line_indexes: dict[DataPath, tuple[str, tuple[int, ...]]] = {}
         self.missing_env: dict[DataPath, str] = {}
         self.vars: dict[str, Any] = {}
         self.done: dict[DataPath, Any] = {}
@@ -684,6 +719,9 @@ class _Flattener:
             return [self.walk(child, (*path, i)) for i, child in enumerate(value)]
         if isinstance(value, _Template):
             return value.text if path[:2] == _INCLUDE else self.resolve(value, item, path)
+        if isinstance(value, _WordList):
+            self.line_indexes[path] = (value.file, value.lines)
+            return list(value.words)
         return value
 
     def resolve(self, template: _Template, item: _Item, path: DataPath) -> Any:

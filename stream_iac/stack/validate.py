@@ -153,6 +153,8 @@ def _validate_object(raw: RawStack, kind: Kind, path: FieldPath, body: Any, prob
 
 def _wrap_secrets(raw: RawStack, kind: Kind, base: FieldPath, value: Any, rel: FieldPath, problems: Problems) -> Any:
     """Replace each secret value by a Secret; a secret not taken from ${env:} or ${file:} is an error."""
+    if not kind.secret_paths:
+        return value
     if rel and matches_any(kind.secret_paths, rel) and isinstance(value, str):
         full = (*base, *rel)
         ref = raw.refs.get(full)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from stream_iac.errors import Location, StackError
 from stream_iac.stack import loader, refs
+from stream_iac.stack.diagnostics import nearest_location
 from stream_iac.stack.loader import RawStack, load_stack
 
 FIXTURES = Path(__file__).parent / "stacks"
@@ -453,8 +454,8 @@ def test_words_file_becomes_words_with_a_location_per_word(here: Path) -> None:
     raw = load(here / "s")
     assert raw.data["blocklists"]["bad"] == {"type": "word", "words": ["foo", "bar baz"], "is_leet_check_enabled": True}
     words_txt = os.path.join("s", "lists", "words.txt")
-    assert raw.locations[("blocklists", "bad", "words", 0)] == Location(words_txt, 2, 1)
-    assert raw.locations[("blocklists", "bad", "words", 1)] == Location(words_txt, 4, 1)
+    assert nearest_location(raw, ("blocklists", "bad", "words", 0)) == Location(words_txt, 2, 1)
+    assert nearest_location(raw, ("blocklists", "bad", "words", 1)) == Location(words_txt, 4, 1)
     assert raw.locations[("blocklists", "bad", "words")] == Location(os.path.join("s", "lists", "b.yaml"), 4, 5)
     assert here / "s/lists/words.txt" in raw.files
 
@@ -592,7 +593,7 @@ def test_deep_nesting_is_reported_with_a_location(here: Path) -> None:
 def test_very_deep_nesting_does_not_crash(here: Path) -> None:
     write(here, {"s.yaml": "app: " + "[" * 20000 + "]" * 20000 + "\n"})
     (found,) = problems(here / "s.yaml")
-    assert found.startswith("s.yaml:1:") and "nested too deeply" in found
+    assert found.startswith("s.yaml:1:") and "nested" in found and "deep" in found
 
 
 def test_unreadable_file(here: Path) -> None:
