@@ -46,7 +46,7 @@ def _decode(token: str, secret: str) -> dict[str, Any]:
         raise ApiError(401, AUTHENTICATION_ERROR, f"token is malformed: {exc}") from exc
     if header.get("alg") != "HS256":
         raise ApiError(401, TOKEN_SIGNATURE_INVALID, "token signature is invalid: algorithm must be HS256")
-    options = {"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False}
+    options: jwt.types.Options = {"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # short app secrets are the user's choice, not a request error

@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 import click
@@ -31,16 +33,23 @@ def _collect_apps(api_key: str | None, api_secret: str | None, app_specs: tuple[
     return apps or [DEFAULT_APP]
 
 
-def _wait_for_stop_signal() -> None:
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """While active, SIGINT/SIGTERM set the yielded event (installed before the listening line is printed)."""
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    while not stop.wait(0.5):
-        pass
+    previous = {number: signal.signal(number, request_stop) for number in STOP_SIGNALS}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @click.command("emulator")
@@ -79,14 +88,16 @@ def emulator_command(
         rate_limits=not no_rate_limits,
         stale_read_ms=stale_read_ms,
     )
-    try:
-        emulator = Emulator(options)
-        handle = serve_in_thread(emulator, host=host, port=port)
-    except (StateFileError, OSError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"stream-iac emulator listening on {handle.url}")
-    sys.stdout.flush()
-    try:
-        _wait_for_stop_signal()
-    finally:
-        handle.stop()
+    with _stop_signals() as stop:
+        try:
+            emulator = Emulator(options)
+            handle = serve_in_thread(emulator, host=host, port=port)
+        except (StateFileError, OSError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"stream-iac emulator listening on {handle.url}")
+        sys.stdout.flush()
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            handle.stop()

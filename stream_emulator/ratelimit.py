@@ -30,49 +30,50 @@ class LimitInfo:
     reset: int
 
 
-class OperationLimiter:
-    """The request history of one (app, operation) pair, checked against one or more windows."""
+class WindowHistory:
+    """Timestamps of the accepted requests still inside one sliding window (oldest first)."""
 
-    def __init__(self, windows: list[Window]) -> None:
-        self.windows = windows
-        self.history: deque[float] = deque()
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        self.stamps: deque[float] = deque()
 
-    @property
-    def minute_limit(self) -> int:
-        return self.windows[0].limit
+    def prune(self, now: float) -> None:
+        start = now - self.window.length_seconds
+        while self.stamps and self.stamps[0] <= start:
+            self.stamps.popleft()
 
-    def _forget_before(self, now: float) -> None:
-        horizon = now - max(window.length_seconds for window in self.windows)
-        while self.history and self.history[0] <= horizon:
-            self.history.popleft()
-
-    def _count_within(self, window: Window, now: float) -> int:
-        start = now - window.length_seconds
-        return sum(1 for stamp in self.history if stamp > start)
-
-    def _seconds_until_free(self, window: Window, now: float) -> float:
-        """How long until one more request fits in ``window``."""
-        start = now - window.length_seconds
-        inside = [stamp for stamp in self.history if stamp > start]
-        excess = len(inside) - window.limit
+    def seconds_until_free(self, now: float) -> float:
+        """0 when one more request fits; otherwise how long until the oldest blocking stamp leaves."""
+        excess = len(self.stamps) - self.window.limit
         if excess < 0:
             return 0.0
-        return inside[excess] + window.length_seconds - now
+        return self.stamps[excess] + self.window.length_seconds - now
+
+
+class OperationLimiter:
+    """The request history of one (app, operation) pair; the first window is the per-minute one."""
+
+    def __init__(self, windows: list[Window]) -> None:
+        self.histories = [WindowHistory(window) for window in windows]
+
+    def _prune(self, now: float) -> None:
+        for history in self.histories:
+            history.prune(now)
 
     def info(self, now: float) -> LimitInfo:
-        self._forget_before(now)
-        minute = self.windows[0]
-        used = self._count_within(minute, now)
-        inside = [stamp for stamp in self.history if stamp > now - minute.length_seconds]
-        reset_at = (inside[0] if inside else now) + minute.length_seconds
-        return LimitInfo(minute.limit, max(0, minute.limit - used), math.ceil(reset_at))
+        self._prune(now)
+        minute = self.histories[0]
+        oldest = minute.stamps[0] if minute.stamps else now
+        remaining = max(0, minute.window.limit - len(minute.stamps))
+        return LimitInfo(minute.window.limit, remaining, math.ceil(oldest + minute.window.length_seconds))
 
     def acquire(self, now: float, enforce: bool) -> Decision:
-        self._forget_before(now)
-        waits = [self._seconds_until_free(window, now) for window in self.windows]
+        self._prune(now)
+        waits = [history.seconds_until_free(now) for history in self.histories]
         blocked = enforce and any(wait > 0 for wait in waits)
         if not blocked:
-            self.history.append(now)
+            for history in self.histories:
+                history.stamps.append(now)
         info = self.info(now)
         headers = {
             "X-RateLimit-Limit": str(info.limit),

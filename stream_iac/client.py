@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import logging
 import math
+import ssl
 import time
 import uuid
 import warnings
@@ -25,6 +27,7 @@ from random import random as _uniform_random
 from typing import Any
 from urllib.parse import urlsplit
 
+import certifi
 import httpx
 import jwt
 
@@ -121,6 +124,13 @@ def create_server_token(api_secret: str) -> str:
         # Stream issues the secret; a short one is not the user's to fix.
         warnings.filterwarnings("ignore", message="The HMAC key is")
         return jwt.encode({}, api_secret, algorithm="HS256")
+
+
+@functools.cache
+def _shared_tls_context() -> ssl.SSLContext:
+    """One TLS context for every client: building one loads the CA bundle (~20 ms of CPU),
+    which adds up when one run plans many apps."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def encode_query(params: Mapping[str, Any] | None) -> dict[str, str]:
@@ -221,6 +231,7 @@ class StreamClient:
         self._http = httpx.AsyncClient(
             base_url=settings.base_url.rstrip("/") + API_PREFIX,
             transport=transport,
+            verify=_shared_tls_context(),
             timeout=settings.timeout,
             params={"api_key": settings.api_key},
             headers={

@@ -7,7 +7,7 @@ import binascii
 import copy
 from typing import Any
 
-from ..builtins import Builtins
+from ..builtins import BUILTIN_BLOCKLIST_NAME, Builtins
 from ..errors import bad_request, not_found
 from ..request_schemas import BLOCKLIST_FLAGS, CREATE_BLOCKLIST, UPDATE_BLOCKLIST
 from ..state import AppState
@@ -31,7 +31,7 @@ def builtin_blocklist_view(state: AppState, builtins: Builtins) -> dict[str, Any
 
 
 def _is_builtin(ctx: Context, name: str) -> bool:
-    return name == ctx.builtins.builtin_blocklist["name"]
+    return name == BUILTIN_BLOCKLIST_NAME
 
 
 def _check_words(ctx: Context, words: list[str], list_type: str) -> list[str]:

@@ -181,7 +181,10 @@ def _message(error: ErrorDetails, value: Any, secret: bool) -> str:
         key, sign = _BOUNDS[kind]
         return f"must be {sign} {ctx.get(key)}"
     if kind in ("literal_error", "enum"):
-        return f"must be one of: {_choices(str(ctx.get('expected', '')))}"
+        text = f"must be one of: {_choices(str(ctx.get('expected', '')))}"
+        if isinstance(value, bool):
+            text += " (YAML reads unquoted yes/no/on/off/true/false as true or false: quote the word)"
+        return text
     length = _length_message(kind, ctx, value, secret)
     if length is not None:
         return length

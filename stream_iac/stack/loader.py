@@ -316,7 +316,7 @@ class _Builder:
             return None
         try:
             return builder(node)
-        except (ValueError, KeyError, TypeError, OverflowError):
+        except (ValueError, KeyError, TypeError, OverflowError, IndexError):
             self.problems.append((loc, f"invalid {node.tag.replace(_TAG, '!!')} value {node.value!r}"))
             return None
 

@@ -16,7 +16,7 @@ from stream_iac.kinds.base import JSON, Kind
 from stream_iac.paths import Path as FieldPath
 from stream_iac.paths import matches_any
 from stream_iac.secrets import Secret
-from stream_iac.stack.diagnostics import did_you_mean, nearest_location, problems_from_validation_error
+from stream_iac.stack.diagnostics import did_you_mean, format_path, nearest_location, problems_from_validation_error
 from stream_iac.stack.loader import RawStack, load_stack
 from stream_iac.state import Credentials, DesiredObject, DesiredState, StackMeta
 
@@ -63,11 +63,22 @@ def validate_stack(raw: RawStack) -> DesiredState:
             state.objects[kind.name] = objects
     _check_protect(raw, meta, problems)
     if not problems and state.count() == 0:
-        problems.append((None, f"{meta.root}: the stack declares no objects; refusing to manage an app with it"))
+        shown = _shown_path(meta.root)
+        if not any(f.suffix in (".yaml", ".yml") for f in raw.files):
+            problems.append((None, f"{shown}: no *.yaml or *.yml file found; is this the stack folder?"))
+        else:
+            problems.append((None, f"{shown}: the stack declares no objects; refusing to manage an app with it"))
     if problems:
         raise StackError(sorted(problems, key=_by_location))
     state.warnings.extend(_unresolved_references(state))
     return state
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
 
 
 def _by_location(problem: tuple[Location | None, str]) -> tuple[str, int, int, str]:
@@ -135,7 +146,7 @@ def _entries(
 
 def _validate_object(raw: RawStack, kind: Kind, path: FieldPath, body: Any, problems: Problems) -> JSON | None:
     if not isinstance(body, dict):
-        problems.append((nearest_location(raw, path), f"{'.'.join(map(str, path))}: must be a mapping of fields"))
+        problems.append((nearest_location(raw, path), f"{format_path(path)}: must be a mapping of fields"))
         return None
 
     def is_secret(p: FieldPath) -> bool:
@@ -160,7 +171,7 @@ def _wrap_secrets(raw: RawStack, kind: Kind, base: FieldPath, value: Any, rel: F
         ref = raw.refs.get(full)
         if ref is None:
             problems.append((nearest_location(raw, full),
-                             f"{'.'.join(map(str, full))}: a secret must come from ${{env:NAME}} or ${{file:PATH}}, "
+                             f"{format_path(full)}: a secret must come from ${{env:NAME}} or ${{file:PATH}}, "
                              "not a literal value"))
             return value
         return Secret(value, _stable_ref(raw, full, ref))
@@ -188,10 +199,13 @@ def _stable_ref(raw: RawStack, path: FieldPath, ref: str) -> str:
 def _check_protect(raw: RawStack, meta: StackMeta, problems: Problems) -> None:
     for entry in meta.protect:
         kind_name, _, name = entry.partition(".")
-        if kind_name not in COLLECTION_KINDS or not name:
+        where = nearest_location(raw, ("stack", "protect"))
+        if kind_name not in COLLECTION_KINDS:
             hint = did_you_mean(kind_name, COLLECTION_KINDS)
-            problems.append((nearest_location(raw, ("stack", "protect")),
-                             f"stack.protect: {entry!r} is not an address like channel_types.support{hint}"))
+            problems.append((where, f"stack.protect: {entry!r} is not an address like channel_types.support{hint}"))
+        elif not name:
+            problems.append((where, f"stack.protect: {entry!r} names a kind, not an object: "
+                                    f"write {kind_name}.NAME (a whole kind is protected by leaving it out of prune)"))
 
 
 def _unresolved_references(state: DesiredState) -> list[str]:

@@ -31,7 +31,7 @@ def client_factory(request: pytest.FixtureRequest) -> Iterator[ClientFactory]:
         else:
             handle = serve_in_thread(emulator)
             cleanups.append(handle.stop)
-            client = httpx.Client(base_url=handle.url)
+            client = httpx.Client(base_url=handle.url, verify=False)  # plain http; skips building a TLS context
         cleanups.append(client.close)
         return client
 

@@ -85,7 +85,7 @@ class RunningEmulator:
         return self.process.stdout.readline()
 
     def api(self, key: str = KEY, secret: str = SECRET) -> Api:
-        return Api(httpx.Client(base_url=self.url), key, secret)
+        return Api(httpx.Client(base_url=self.url, verify=False), key, secret)
 
     def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
         self.process.send_signal(sig)
@@ -174,7 +174,7 @@ def test_the_socket_server_keeps_connections_alive(emulator: Emulator) -> None:
 
     handle = serve_in_thread(emulator)
     try:
-        with httpx.Client(base_url=handle.url) as client:
+        with httpx.Client(base_url=handle.url, verify=False) as client:
             token = server_token(SECRET)
             for _ in range(3):
                 response = client.get("/api/v2/app", params={"api_key": KEY}, headers={"Authorization": token})

@@ -101,3 +101,29 @@ def test_get_rate_limits_reports_remaining_quota(limited_api: Api) -> None:
     everything = assert_ok(limited_api.get("/rate_limits"))
     assert {"server_side", "android", "ios", "web", "unity"} <= set(everything)
     assert "CreateChannelType" in everything["android"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "operation"),
+    [
+        ("PATCH", "/app", {}, "UpdateApp"),
+        ("GET", "/chat/channeltypes", None, "ListChannelTypes"),
+        ("GET", "/chat/channeltypes/messaging", None, "GetChannelType"),
+        ("PUT", "/chat/channeltypes/messaging", {"automod": "disabled", "automod_behavior": "flag",
+                                                 "max_message_length": 5000}, "UpdateChannelType"),
+        ("DELETE", "/chat/channeltypes/ghost", None, "DeleteChannelType"),
+        ("POST", "/chat/channeltypes", {"name": ""}, "CreateChannelType"),
+    ],
+)
+def test_every_sixty_per_minute_operation_allows_two_per_second(
+    limited_api: Api, method: str, path: str, body: object, operation: str
+) -> None:
+    responses = [limited_api.request(method, path, json=body) for _ in range(3)]
+    assert all(response.status_code != 429 for response in responses[:2])
+    assert_error(responses[2], 429, 9, operation)
+    assert responses[2].headers["X-RateLimit-Limit"] == "60"
+
+
+def test_other_operations_have_no_per_second_limit(limited_api: Api) -> None:
+    statuses = {limited_api.get("/chat/commands").status_code for _ in range(20)}
+    assert statuses == {200}
