@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: venv demo test lint bench schema clean
+.PHONY: venv demo test lint bench schema help-text clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ bench: venv
 
 schema: venv
 	$(VENV)/bin/stream-iac schema --out schemas
+
+help-text: venv
+	$(PY) -c "from stream_iac.entry import write_help_module; write_help_module('stream_iac/_help.py')"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,3 +1,3 @@
-from stream_iac.cli import main
+from stream_iac.entry import main
 
 main()

@@ -93,7 +93,7 @@ def main(ctx: click.Context, no_color: bool, verbose: bool, api_key: str | None,
     """Declarative configuration for Stream Chat apps: validate, plan, apply, drift, export.
 
     The API secret is read from STREAM_API_SECRET only (never a flag)."""
-    from stream_iac.runner import ConnectionFlags, Session
+    from stream_iac.session import ConnectionFlags, Session
 
     obj = ctx.ensure_object(dict)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()

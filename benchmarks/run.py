@@ -1,0 +1,315 @@
+"""`make bench`: stream-iac at Stream's own limits, against the emulator on loopback.
+
+Prints one row per target with the measurement, the target and PASS/FAIL. `--small` runs the
+same steps on a small stack (used by the test that keeps this script working); its numbers
+mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bigstack import ENV, FULL, SMALL, Size, write_stack  # noqa: E402
+
+from stream_iac.client import StreamClient  # noqa: E402
+from stream_iac.executor import Executor  # noqa: E402
+from stream_iac.kinds import KINDS  # noqa: E402
+from stream_iac.plan import PlanOptions, build_plan, read_live  # noqa: E402
+from stream_iac.runner import Session, plan_stacks  # noqa: E402
+from stream_iac.settings import ConnectionSettings  # noqa: E402
+from stream_iac.stack.validate import load_and_validate  # noqa: E402
+from stream_iac.throttle import DOCUMENTED_LIMITS  # noqa: E402
+
+BIN = Path(sys.executable).parent / "stream-iac"
+LATENCY_MS = 50
+KEY, SECRET = "bench-key", "bench-secret-0123456789abcdef"
+
+
+@dataclass
+class Row:
+    target: str
+    measured: str
+    limit: str
+    ok: bool
+    note: str = ""
+
+
+# ---------------------------------------------------------------- emulator processes
+
+
+@contextmanager
+def emulator(*extra: str, apps: list[tuple[str, str]] | None = None) -> Iterator[str]:
+    args = [str(BIN), "emulator", "--port", "0"]
+    for key, secret in apps or [(KEY, SECRET)]:
+        args += ["--app", f"{key}:{secret}"]
+    proc = subprocess.Popen([*args, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if "listening on" not in line:
+            raise RuntimeError(f"emulator did not start: {line}{proc.stderr.read() if proc.stderr else ''}")
+        yield line.rsplit(" ", 1)[1].strip()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def client(url: str, key: str = KEY, secret: str = SECRET) -> StreamClient:
+    return StreamClient(ConnectionSettings(key, secret, url, timeout=120))
+
+
+async def apply_stack(url: str, stack: Path, parallelism: int = 8) -> dict[str, Any]:
+    desired = load_and_validate(stack, env={**os.environ, **ENV})
+    api = client(url)
+    try:
+        started = time.perf_counter()
+        live = await read_live(api)
+        plan = build_plan(desired, live, PlanOptions())
+        report = await Executor(api, parallelism=parallelism).apply(plan)
+        return {"seconds": time.perf_counter() - started, "report": report, "plan": plan,
+                "requests": dict(api.stats.requests_by_op), "rate_limited": api.stats.rate_limited,
+                "waited": api.stats.throttle_wait_seconds}
+    finally:
+        await api.aclose()
+
+
+async def plan_once(url: str, stack: Path) -> dict[str, Any]:
+    desired = load_and_validate(stack, env={**os.environ, **ENV})
+    api = client(url)
+    try:
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        live = await read_live(api)
+        plan = build_plan(desired, live, PlanOptions())
+        return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - cpu0, "plan": plan,
+                "requests": dict(api.stats.requests_by_op)}
+    finally:
+        await api.aclose()
+
+
+# ---------------------------------------------------------------- targets
+
+
+def target_plan_round_trips(stack: Path, state: Path) -> list[Row]:
+    with emulator("--state", str(state), "--latency-ms", str(LATENCY_MS), "--no-rate-limits") as url:
+        runs = [asyncio.run(plan_once(url, stack)) for _ in range(5)]
+    best = min(runs, key=lambda r: r["seconds"])
+    calls = best["requests"]
+    only_lists = all(op.startswith(("List", "Get")) for op in calls)
+    in_sync = all(r["plan"].empty for r in runs)
+    budget = 2 * LATENCY_MS / 1000 + best["cpu"]
+    return [
+        Row("1. plan: only list calls, one round", f"{sum(calls.values())} calls: "
+            + ", ".join(f"{op} {n}" for op, n in sorted(calls.items())),
+            f"list/get only, {len(KINDS)} + blocklist pages", only_lists and in_sync and sum(calls.values()) <= 9,
+            "" if in_sync else "plan of the applied stack was not empty"),
+        Row("1. plan: first request → plan ready", f"{best['seconds'] * 1000:.0f} ms (CPU {best['cpu'] * 1000:.0f} ms)",
+            f"≤ 2×{LATENCY_MS} ms + CPU = {budget * 1000:.0f} ms", best["seconds"] <= budget),
+    ]
+
+
+def target_diff_cpu(stack: Path, state: Path) -> list[Row]:
+    with emulator("--state", str(state), "--no-rate-limits") as url:
+        async def raw_live() -> dict[str, Any]:
+            api = client(url)
+            try:
+                out: dict[str, Any] = {}
+                for kind in KINDS:
+                    if kind.read_singleton is not None:
+                        out[kind.name] = {kind.name: await kind.read_singleton(api)}
+                    else:
+                        assert kind.lister is not None
+                        out[kind.name] = await kind.lister.read(api)
+                return out
+            finally:
+                await api.aclose()
+
+        raw = asyncio.run(raw_live())
+    samples = []
+    for _ in range(5):
+        cpu0 = time.process_time()
+        desired = load_and_validate(stack, env={**os.environ, **ENV})
+        live = {kind.name: {n: kind._normalise_marked(n, o) for n, o in raw[kind.name].items()} for kind in KINDS}
+        plan = build_plan(desired, live, PlanOptions())
+        samples.append(time.process_time() - cpu0)
+        assert plan.empty
+    cpu = statistics.median(samples)
+    return [Row("2. load + normalise + diff CPU", f"{cpu:.3f} s", "≤ 0.3 s", cpu <= 0.3)]
+
+
+def call_floor(calls: int, per_minute: int) -> float:
+    """Earliest time of the last of `calls` requests under per-second (= per-minute/30) and per-minute windows."""
+    if calls <= 0:
+        return 0.0
+    per_second = max(1, per_minute // 30)
+    last = calls - 1
+    return max(last / per_second, 60.0 * (last // per_minute))
+
+
+def target_pacing(stack: Path) -> tuple[list[Row], Path]:
+    state = Path(tempfile.mkdtemp()) / "applied.json"
+    with emulator("--state", str(state)) as url:
+        result = asyncio.run(apply_stack(url, stack))
+    report = result["report"]
+    limited = {op: n for op, n in result["requests"].items() if op in DOCUMENTED_LIMITS and not op.startswith("Get")}
+    floor = max((call_floor(n, DOCUMENTED_LIMITS[op]) for op, n in limited.items()), default=0.0)
+    ratio = result["seconds"] / floor if floor else 0.0
+    rows = [
+        Row("3. paced create of the whole stack", f"{result['seconds']:.1f} s (floor {floor:.1f} s from "
+            + ", ".join(f"{op} {n}" for op, n in sorted(limited.items())) + f"; ×{ratio:.2f})",
+            "≤ 1.15 × floor", report.ok and (floor == 0 or ratio <= 1.15),
+            "" if report.ok else f"{report.count('failed')} changes failed"),
+        Row("3. 429 responses during the paced apply", str(result["rate_limited"]), "0", result["rate_limited"] == 0,
+            f"{result['waited']:.1f} worker-seconds waiting for rate limits"),
+    ]
+    return rows, state
+
+
+def target_minimal_writes(stack: Path, state: Path) -> list[Row]:
+    changed = Path(tempfile.mkdtemp()) / "changed"
+    subprocess.run(["cp", "-r", str(stack), str(changed)], check=True)
+    text = (changed / "channel_types.yaml").read_text()
+    marker = "max_message_length: 4001"
+    assert marker in text
+    (changed / "channel_types.yaml").write_text(text.replace(marker, "max_message_length: 4242", 1))
+    with emulator("--state", str(state)) as url:
+        one = asyncio.run(apply_stack(url, changed))
+        none = asyncio.run(apply_stack(url, changed))
+    writes_one = {op: n for op, n in one["requests"].items() if not op.startswith(("List", "Get"))}
+    writes_none = {op: n for op, n in none["requests"].items() if not op.startswith(("List", "Get"))}
+    return [
+        Row("4. one changed field → writes", ", ".join(f"{op} {n}" for op, n in writes_one.items()) or "none",
+            "exactly 1", sum(writes_one.values()) == 1),
+        Row("4. in-sync apply → writes", str(sum(writes_none.values())), "0", not writes_none),
+    ]
+
+
+def _median_seconds(args: list[str], runs: int, env: dict[str, str] | None = None) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(args, check=False, capture_output=True, env=env)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def target_startup(stack: Path) -> list[Row]:
+    version = _median_seconds([str(BIN), "--version"], 10)
+    help_ = _median_seconds([str(BIN), "--help"], 10)
+    validate = _median_seconds([str(BIN), "validate", str(stack)], 5, env={**os.environ, **ENV})
+    return [
+        Row("5. stream-iac --version (median of 10)", f"{version * 1000:.0f} ms", "≤ 80 ms", version <= 0.08),
+        Row("5. stream-iac --help (median of 10)", f"{help_ * 1000:.0f} ms", "≤ 80 ms", help_ <= 0.08),
+        Row("5. validate of the big stack (median of 5)", f"{validate:.2f} s", "≤ 0.6 s", validate <= 0.6),
+    ]
+
+
+def target_memory(stack: Path, state: Path) -> list[Row]:
+    with emulator("--state", str(state), "--no-rate-limits") as url:
+        env = {**os.environ, **ENV, "STREAM_BASE_URL": url, "STREAM_API_KEY": KEY, "STREAM_API_SECRET": SECRET}
+        probe = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True); "
+                 "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        out = subprocess.run([sys.executable, "-c", probe, str(BIN), "plan", str(stack)], env=env,
+                             capture_output=True, text=True, check=True).stdout.split()
+    code, rss_kb = int(out[0]), int(out[1])
+    mb = rss_kb / 1024
+    return [Row("6. peak RSS of plan", f"{mb:.0f} MB", "≤ 150 MB", mb <= 150 and code == 0,
+                "" if code == 0 else f"plan exited {code}")]
+
+
+def target_many_apps(size: Size) -> list[Row]:
+    apps = [(f"region{i:02d}-key", f"region{i:02d}-secret-0123456789") for i in range(20)]
+    root = Path(tempfile.mkdtemp())
+    env = dict(os.environ) | ENV
+    stacks = []
+    for i, (key, secret) in enumerate(apps):
+        creds = {"api_key_env": f"R{i}_KEY", "api_secret_env": f"R{i}_SECRET"}
+        stacks.append(str(write_stack(root / f"region{i:02d}", size, name=f"region{i:02d}", credentials=creds)))
+        env[f"R{i}_KEY"], env[f"R{i}_SECRET"] = key, secret
+    state = root / "state.json"
+    with emulator("--state", str(state), "--no-rate-limits", apps=apps) as url:
+        session = Session(env={**env, "STREAM_BASE_URL": url})
+        asyncio.run(_apply_all(session, stacks))
+    with emulator("--state", str(state), "--no-rate-limits", "--latency-ms", str(LATENCY_MS), apps=apps) as url:
+        session = Session(env={**env, "STREAM_BASE_URL": url})
+        one = min(_timed_plan(session, stacks[:1]) for _ in range(3))
+        many = min(_timed_plan(session, stacks) for _ in range(3))
+    return [Row("7. plan of 20 stacks / plan of 1", f"{many * 1000:.0f} ms / {one * 1000:.0f} ms (×{many / one:.2f})",
+                "≤ 2 × one", many <= 2 * one, f"each region: {size.objects} objects")]
+
+
+async def _apply_all(session: Session, stacks: list[str]) -> None:
+    from stream_iac.runner import apply_plan
+
+    results = await plan_stacks(session, stacks, PlanOptions())
+    for result in results:
+        report = await apply_plan(session, result.settings, result.plan, parallelism=8)
+        assert report.ok, [r for r in report.results if r.status != "applied"]
+
+
+def _timed_plan(session: Session, stacks: list[str]) -> float:
+    t0 = time.perf_counter()
+    results = asyncio.run(plan_stacks(session, stacks, PlanOptions()))
+    elapsed = time.perf_counter() - t0
+    assert all(r.plan.empty for r in results)
+    return elapsed
+
+
+# ---------------------------------------------------------------- main
+
+
+def render(rows: list[Row]) -> str:
+    widths = [max(len(getattr(r, f)) for r in rows) for f in ("target", "measured", "limit")]
+    head = f"| {'target':<{widths[0]}} | {'measured':<{widths[1]}} | {'target value':<{widths[2]}} | result |"
+    lines = [head, "|" + "|".join("-" * (w + 2) for w in widths) + "|--------|"]
+    for r in rows:
+        result = "PASS" if r.ok else "FAIL"
+        note = f" {r.note}" if r.note else ""
+        lines.append(f"| {r.target:<{widths[0]}} | {r.measured:<{widths[1]}} | {r.limit:<{widths[2]}} | {result} |{note}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", action="store_true", help="a small stack, to check that the script works")
+    args = parser.parse_args()
+    size = SMALL if args.small else FULL
+    regional = SMALL if args.small else Size(channel_types=10, commands=20, blocklists=2, words=200, roles=5,
+                                             push_providers=2, permissions=3)
+    work = Path(tempfile.mkdtemp(prefix="stream-iac-bench-"))
+    stack = write_stack(work / "stack", size)
+    print(f"stream-iac benchmark: {size.objects} objects, {size.blocklists}×{size.words} blocklist words; "
+          f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"{time.strftime('%Y-%m-%d')}", flush=True)
+    rows: list[Row] = []
+    pacing, state = target_pacing(stack)
+    rows += pacing
+    rows += target_plan_round_trips(stack, state)
+    rows += target_diff_cpu(stack, state)
+    rows += target_minimal_writes(stack, state)
+    rows += target_startup(stack)
+    rows += target_memory(stack, state)
+    rows += target_many_apps(regional)
+    print(render(rows))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(benchmark process peak RSS {peak:.0f} MB)")
+    return 0 if all(r.ok for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
