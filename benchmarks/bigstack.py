@@ -122,7 +122,9 @@ ENV = {"BENCH_SQS_SECRET": "bench-sqs-secret", "BENCH_FCM": '{"type":"service_ac
        "BENCH_APN": "-----BEGIN PRIVATE KEY-----bench-----END PRIVATE KEY-----"}
 
 
-def write_stack(folder: Path, size: Size = FULL, name: str = "bench", credentials: dict[str, str] | None = None) -> Path:
+def write_stack(
+    folder: Path, size: Size = FULL, name: str = "bench", credentials: dict[str, str] | None = None
+) -> Path:
     """Writes the stack as one file per kind plus one words file per blocklist."""
     folder.mkdir(parents=True, exist_ok=True)
     data = stack_data(size)

@@ -280,7 +280,8 @@ def render(rows: list[Row]) -> str:
     for r in rows:
         result = "PASS" if r.ok else "FAIL"
         note = f" {r.note}" if r.note else ""
-        lines.append(f"| {r.target:<{widths[0]}} | {r.measured:<{widths[1]}} | {r.limit:<{widths[2]}} | {result} |{note}")
+        cells = f"| {r.target:<{widths[0]}} | {r.measured:<{widths[1]}} | {r.limit:<{widths[2]}} |"
+        lines.append(f"{cells} {result} |{note}")
     return "\n".join(lines)
 
 
