@@ -114,8 +114,8 @@ class Core:
 
     # -- pipeline ---------------------------------------------------------------------------------------
 
-    def handle(self, request: HttpRequest) -> CoreResult:
-        exchange = _Exchange(request, time.perf_counter(), self.clock())
+    def handle(self, request: HttpRequest, arrived: float | None = None) -> CoreResult:
+        exchange = _Exchange(request, time.perf_counter(), self.clock() if arrived is None else arrived)
         route = match_route(request.method, request.path_segments())
         if route is not None and route.operation is not None:
             exchange.operation_id = route.operation.operation_id

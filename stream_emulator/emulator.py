@@ -89,8 +89,11 @@ class Emulator:
 
     def dispatch(self, request: HttpRequest) -> Outcome:
         """Process one request; the adapters apply ``Outcome.delay_seconds`` and ``Outcome.drop``."""
+        # Stamped on arrival, before waiting for the lock: a real API's rate limiter sees a request
+        # when it arrives, not when a busy worker gets to it.
+        arrived = self.clock()
         with self._lock:
-            result = self._core.handle(request)
+            result = self._core.handle(request, arrived)
             if result.wrote_app is not None:
                 self._save()
         return result.outcome

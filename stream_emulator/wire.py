@@ -48,7 +48,12 @@ class HttpResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
     def encoded_body(self) -> bytes:
-        return json.dumps(self.body, separators=(",", ":")).encode()
+        """Encoded once and kept: headers need the length, and a blocklist list can be megabytes."""
+        cached: bytes | None = self.__dict__.get("_encoded")
+        if cached is None:
+            cached = json.dumps(self.body, separators=(",", ":")).encode()
+            self.__dict__["_encoded"] = cached
+        return cached
 
     def wire_headers(self) -> dict[str, str]:
         content = self.encoded_body()
