@@ -60,6 +60,7 @@ class AppRuntime:
     state: AppState
     state_since: float = -math.inf
     history: list[tuple[float, AppState]] = field(default_factory=list)
+    read_cache: dict[Any, tuple[AppState, int, dict[str, Any]]] = field(default_factory=dict)
 
     def commit(self, new_state: AppState, now: float, keep_seconds: float) -> None:
         if keep_seconds > 0:
@@ -194,7 +195,7 @@ class Core:
                 status, payload = self._run_write(exchange, runtime, operation, params, body)
                 return self._success(exchange, status, payload), True
             state = self._read_view(runtime, request, exchange.now, request_draw)
-            status, payload = operation.handler(self._context(exchange, runtime, state, params, body))
+            status, payload = self._cached_read(exchange, runtime, state, operation, params, body)
             return self._success(exchange, status, payload), False
         except ApiError as error:
             return self._error(exchange, error), False
@@ -208,6 +209,25 @@ class Core:
         working = runtime.state.clone()
         status, payload = operation.handler(self._context(exchange, runtime, working, params, body))
         runtime.commit(working, exchange.now, self.settings.stale_read_ms / 1000.0)
+        return status, payload
+
+    def _cached_read(
+        self, exchange: _Exchange, runtime: AppRuntime, state: AppState, operation: Operation,
+        params: dict[str, str], body: Any,
+    ) -> tuple[int, dict[str, Any]]:
+        """A read of an unchanged state gives the same answer: states are replaced, never
+        changed, on write, so answers are kept per state object (the rate-limit read is not)."""
+        if exchange.request.method != "GET" or operation.operation_id == "GetRateLimits":
+            return operation.handler(self._context(exchange, runtime, state, params, body))
+        query = tuple(sorted((k, tuple(v)) for k, v in exchange.request.query.items() if k != "api_key"))
+        key = (operation.operation_id, exchange.request.raw_path, query)
+        cached = runtime.read_cache.get(key)
+        if cached is not None and cached[0] is state:
+            return cached[1], cached[2]
+        status, payload = operation.handler(self._context(exchange, runtime, state, params, body))
+        if len(runtime.read_cache) > 256:
+            runtime.read_cache.clear()
+        runtime.read_cache[key] = (state, status, payload)
         return status, payload
 
     def _read_view(self, runtime: AppRuntime, request: HttpRequest, now: float, request_draw: RequestDraw) -> AppState:

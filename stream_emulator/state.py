@@ -32,8 +32,17 @@ class AppState:
     id_counter: int = 0
 
     def clone(self) -> AppState:
-        """A deep copy (pickle is much faster than ``copy.deepcopy`` for large word lists)."""
-        copied: AppState = pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+        """A deep copy, except that blocklist word lists are shared: handlers only ever replace
+        a word list, never change one in place, and copying 150,000 words on every write made
+        each write of a full app cost tens of milliseconds."""
+        words = {name: item.pop("words") for name, item in self.blocklists.items() if "words" in item}
+        try:
+            copied: AppState = pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            for name, word_list in words.items():
+                self.blocklists[name]["words"] = word_list
+        for name, word_list in words.items():
+            copied.blocklists[name]["words"] = word_list
         return copied
 
     def new_id(self, api_key: str, kind: str) -> str:

@@ -380,6 +380,8 @@ def export(ctx: click.Context, out_dir: str, stack_name: str | None) -> None:
     result = export_stack(run(read()), out_dir, name=stack_name)
     for path in result.files:
         output.out(f"wrote {path}")
+    for note in result.notes:
+        output.err(f"warning: {note}")
     if result.env_vars:
         output.out("Secrets are not readable from the API; set these variables before planning the export:")
         for var, address in result.env_vars.items():

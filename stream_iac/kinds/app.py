@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from stream_iac.kinds.base import ApiCaller, Endpoint, Kind, StackModel
+from stream_iac.kinds.base import ApiCaller, Endpoint, Kind, StackModel, StackPart
 from stream_iac.kinds.common import JSON, Grants, grant_refs
+from stream_iac.paths import Path as FieldPath
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Strict(StackPart):
+    pass
 
 
 class PushConfig(_Strict):
@@ -41,7 +42,7 @@ class EventHook(_Strict):
     event_types: list[str] | None = None
     webhook_url: str | None = None
     timeout_ms: Annotated[int, Field(ge=0)] | None = None
-    sqs_url: str | None = None
+    sqs_queue_url: str | None = None
     sqs_region: str | None = None
     sqs_auth_type: str | None = None
     sqs_key: str | None = None
@@ -53,6 +54,9 @@ class EventHook(_Strict):
     sns_key: str | None = None
     sns_secret: str | None = None
     sns_role_arn: str | None = None
+    sns_event_based_message_group_id_enabled: bool | None = None
+    should_send_custom_events: bool | None = None
+    product: str | None = None
 
 
 class App(StackModel):
@@ -160,6 +164,44 @@ async def read_app(api: ApiCaller) -> JSON:
     return app
 
 
+# What GetApp reports for a new app (builtins.json app_settings_defaults; the false flags,
+# reminders_interval and max_aggregated_activities_length are the values the API requires in the
+# response, as a new app reports them). An export leaves fields equal to these out; a wrong guess
+# only leaves a field unmanaged, never changes it. Grants are not here: every .app role is exported,
+# since Stream's default grants cannot be told apart from changed ones offline.
+EXPORT_DEFAULTS: JSON = {
+    "async_url_enrich_enabled": False,
+    "auto_translation_enabled": False,
+    "cdn_expiration_seconds": 1209600,
+    "disable_auth_checks": False,
+    "disable_permissions_checks": False,
+    "enforce_unique_usernames": "no",
+    "feed_audit_logs_enabled": False,
+    "file_upload_config": {"size_limit": 0},
+    "guest_user_creation_disabled": False,
+    "image_moderation_enabled": False,
+    "image_upload_config": {"size_limit": 0},
+    "max_aggregated_activities_length": 0,
+    "member_custom_on_messages_enabled": False,
+    "moderation_enabled": False,
+    "multi_tenant_enabled": False,
+    "permission_version": "v2",
+    "push_config": {"version": "v3", "offline_only": False},
+    "reminders_interval": 60,
+    "user_response_time_enabled": False,
+}
+
+
+def export_secrets(live: JSON) -> tuple[FieldPath, ...]:
+    """SQS/SNS secrets the API reports as set, and the secret of each event hook given a key."""
+    paths: list[FieldPath] = [(key,) for key in sorted(SECRET_PRESENCE) if live.get(key) == "set"]
+    for index, hook in enumerate(live.get("event_hooks") or []):
+        for service in ("sqs", "sns"):
+            if isinstance(hook, dict) and hook.get(f"{service}_key"):
+                paths.append(("event_hooks", index, f"{service}_secret"))
+    return tuple(paths)
+
+
 def references(body: JSON) -> list[tuple[str, str]]:
     refs = grant_refs(body.get("grants"))
     refs.extend(("roles", role) for role in body.get("user_search_disallowed_roles") or [])
@@ -198,4 +240,6 @@ KIND = Kind(
     name_in_body=None,
     references=references,
     order=1,
+    export_defaults=lambda name, live: EXPORT_DEFAULTS,
+    export_secrets=export_secrets,
 )

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+from stream_iac.paths import Path as FieldPath
 
 JSON = dict[str, Any]
 BUILTIN_MARK = "__builtin__"  # set on live objects the API reports as built-in; never compared
@@ -20,8 +22,34 @@ class ApiCaller(Protocol):
     ) -> dict[str, Any]: ...
 
 
-class StackModel(BaseModel):
-    """Base of every stack object model: unknown keys are errors."""
+def _is_number_type(annotation: Any) -> bool:
+    if annotation in (int, float):
+        return True
+    return any(_is_number_type(arg) for arg in get_args(annotation))
+
+
+class StackPart(BaseModel):
+    """Base of every model of stack content: unknown keys are errors, and YAML's true/false is
+    never taken as a number (pydantic would read `max_message_length: yes` as 1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_not_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if _is_number_type(annotation) and not _is_bool_type(annotation):
+                raise ValueError(f"must be a number (got {str(value).lower()}; YAML reads yes/no/on/off as true/false)")
+        return value
+
+
+def _is_bool_type(annotation: Any) -> bool:
+    return annotation is bool or any(_is_bool_type(arg) for arg in get_args(annotation))
+
+
+class StackModel(StackPart):
+    """Base of every stack object model."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True)
 
@@ -126,6 +154,16 @@ class Kind:
     listed_by_name: bool = False  # the stack lists objects as names (roles: [a, b])
     max_objects: int | None = None  # the API's limit on objects of this kind per app
     name_rule: Callable[[str], str | None] = lambda name: None  # a problem with a name, or None
+    # Export (stream_iac/export.py). export_defaults: the values an object of this name has when
+    # nothing set them, given every live object by kind; an export leaves out fields equal to them
+    # (maps the API merges key by key are compared key by key). export_builtins: built-in objects
+    # can be changed, so they are exported with what differs from their defaults; otherwise never.
+    # export_secrets: paths of the secrets a live object holds (the API never returns them),
+    # exported as ${env:} references. export_filter: drops what a stack cannot declare for this object.
+    export_defaults: Callable[[str, Context], Mapping[str, Any]] = lambda name, live: {}
+    export_builtins: bool = False
+    export_secrets: Callable[[JSON], tuple[FieldPath, ...]] = lambda live: ()
+    export_filter: Callable[[JSON], JSON] = lambda live: live
 
     def address(self, name: str) -> str:
         return self.name if self.singleton else f"{self.name}.{name}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
 from stream_iac.kinds.common import BUILTIN_BLOCKLISTS, JSON, pick
@@ -26,14 +26,19 @@ class Blocklist(StackModel):
 
     @field_validator("words")
     @classmethod
-    def words_are_lowercase_and_short(cls, words: list[str]) -> list[str]:
-        for word in words:
-            if len(word) > MAX_WORD_LENGTH:
-                raise ValueError(f"word {word[:50]!r} is longer than {MAX_WORD_LENGTH} characters")
-            if word != word.lower():
-                raise ValueError(f"word {word!r} must be lowercase")
-            if not word.strip():
-                raise ValueError("words must not be empty")
+    def words_fit_the_type(cls, words: list[str], info: ValidationInfo) -> list[str]:
+        """Stream's rules: lowercase entries (regular expressions excepted), at most 40
+        characters for words. Checked on the whole list first: there may be 10,000."""
+        kind = info.data.get("type") or "word"
+        if kind == "word" and words and max(map(len, words)) > MAX_WORD_LENGTH:
+            word = next(w for w in words if len(w) > MAX_WORD_LENGTH)
+            raise ValueError(f"word {word[:50]!r} is longer than {MAX_WORD_LENGTH} characters")
+        joined = "\n".join(words)
+        if kind != "regex" and joined != joined.lower():
+            word = next(w for w in words if w != w.lower())
+            raise ValueError(f"word {word!r} must be lowercase")
+        if not all(w.strip() for w in words):
+            raise ValueError("words must not be empty")
         if len(set(words)) != len(words):
             seen: set[str] = set()
             dupes = sorted({w for w in words if w in seen or seen.add(w)})  # type: ignore[func-returns-value]
@@ -49,6 +54,14 @@ def normalise(live: JSON) -> JSON:
     out.setdefault("words", [])
     return {k: v for k, v in out.items() if v is not None}
 
+
+# A blocklist's matching options are off unless set (type is kept: it cannot change once created).
+EXPORT_DEFAULTS: JSON = {
+    "is_leet_check_enabled": False,
+    "is_plural_check_enabled": False,
+    "is_substring_matching_enabled": False,
+    "is_confusable_folding_enabled": False,
+}
 
 KIND = Kind(
     name="blocklists",
@@ -68,4 +81,5 @@ KIND = Kind(
         "built-in blocklist; it cannot be changed" if name in BUILTIN_BLOCKLISTS
         else "blocklist names are at most 255 characters" if len(name) > 255 else None
     ),
+    export_defaults=lambda name, live: EXPORT_DEFAULTS,
 )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from stream_iac.kinds.base import Context, Endpoint, Kind, Lister, StackModel
+from stream_iac.kinds.base import Context, Endpoint, Kind, Lister, StackModel, StackPart
 from stream_iac.kinds.common import (
     BUILTIN_CHANNEL_TYPES,
     BUILTIN_COMMANDS,
@@ -22,27 +22,23 @@ NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 Behavior = Literal["flag", "block", "shadow_block"]
 
 
-class ThresholdLevel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ThresholdLevel(StackPart):
     flag: Annotated[float, Field(ge=0, le=1)] | None = None
     block: Annotated[float, Field(ge=0, le=1)] | None = None
 
 
-class AutomodThresholds(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AutomodThresholds(StackPart):
     explicit: ThresholdLevel | None = None
     spam: ThresholdLevel | None = None
     toxic: ThresholdLevel | None = None
 
 
-class BlocklistOption(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BlocklistOption(StackPart):
     blocklist: Annotated[str, Field(min_length=1, max_length=255)]
     behavior: Behavior
 
 
-class ChatPreferences(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ChatPreferences(StackPart):
     channel_mentions: str | None = None
     default_preference: str | None = None
     direct_mentions: str | None = None
@@ -87,7 +83,7 @@ class ChannelType(StackModel):
     polls: bool | None = None
     skip_last_msg_update_for_system_msgs: bool | None = None
     shared_locations: bool | None = None
-    partition_size: Annotated[int, Field(ge=10)] | None = None
+    partition_size: Annotated[int, Field(ge=0)] | None = None
     partition_ttl: Annotated[str, Field(pattern=r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")] | None = None
     push_level: Literal["all", "all_mentions", "mentions", "direct_mentions", "none"] | None = None
     chat_preferences: ChatPreferences | None = None
@@ -131,6 +127,8 @@ def expand_commands(body: JSON, context: Context) -> JSON:
     for name in commands:
         if name == "all":
             members = sorted(BUILTIN_COMMANDS) + sorted(custom)
+        elif name in custom:
+            members = [name]
         elif name in SET_MEMBERS:
             members = SET_MEMBERS[name]
         elif name not in BUILTIN_COMMANDS and name not in custom:
@@ -139,6 +137,59 @@ def expand_commands(body: JSON, context: Context) -> JSON:
             members = [name]
         expanded.extend(m for m in members if m not in expanded)
     return {**body, "commands": expanded}
+
+
+# What a channel type created with only its name holds (builtins.json custom_channel_type_defaults),
+# and where the built-in types differ from that. An export leaves out fields equal to these.
+NEW_TYPE_DEFAULTS: JSON = {
+    "automod": "disabled",
+    "automod_behavior": "flag",
+    "max_message_length": 5000,
+    "message_retention": "infinite",
+    "typing_events": True,
+    "read_events": True,
+    "connect_events": True,
+    "custom_events": True,
+    "delivery_events": True,
+    "reactions": True,
+    "replies": True,
+    "quotes": True,
+    "search": True,
+    "mutes": True,
+    "uploads": True,
+    "url_enrichment": True,
+    "push_notifications": True,
+    "count_messages": False,
+    "user_message_reminders": False,
+    "reminders": False,
+    "mark_messages_pending": False,
+    "polls": False,
+    "skip_last_msg_update_for_system_msgs": False,
+    "shared_locations": False,
+    "commands": [],
+}
+_BUILTIN_TYPE_BASE: JSON = {
+    **NEW_TYPE_DEFAULTS,
+    "commands": ["giphy", "ban", "unban", "mute", "unmute"],
+    "blocklist_behavior": "flag",
+    "blocklists": [],
+}
+BUILTIN_TYPE_DEFAULTS: dict[str, JSON] = {
+    "messaging": _BUILTIN_TYPE_BASE,
+    "livestream": {**_BUILTIN_TYPE_BASE, "typing_events": False, "url_enrichment": False},
+    "team": _BUILTIN_TYPE_BASE,
+    "gaming": {**_BUILTIN_TYPE_BASE, "search": False},
+    "commerce": _BUILTIN_TYPE_BASE,
+}
+
+
+def export_defaults(name: str, live: Context) -> JSON:
+    """A new custom type gets the live `messaging` grants. Built-in types keep every role: Stream's
+    default grants cannot be told apart from changed ones offline."""
+    if name in BUILTIN_TYPE_DEFAULTS:
+        return BUILTIN_TYPE_DEFAULTS[name]
+    messaging = live.get("channel_types", {}).get("messaging", {})
+    return {**NEW_TYPE_DEFAULTS, "grants": messaging.get("grants") or {}}
 
 
 KIND = Kind(
@@ -161,4 +212,6 @@ KIND = Kind(
     order=60,
     max_objects=50,
     name_rule=lambda name: None if NAME_RE.fullmatch(name) else "channel type names use letters, digits, '_' and '-'",
+    export_defaults=export_defaults,
+    export_builtins=True,
 )

@@ -18,7 +18,7 @@ Text = Annotated[str, Field(max_length=255)]
 class Command(StackModel):
     """A custom slash command, delivered to the app's custom_action_handler_url."""
 
-    description: Annotated[str, Field(min_length=1, max_length=255)]
+    description: Annotated[str, Field(max_length=255)]
     args: Text | None = None
     set: Text | None = None
 

@@ -70,6 +70,24 @@ def normalise(live: JSON) -> JSON:
     return {k: v for k, v in pick(live, FIELDS).items() if v not in (None, "")}
 
 
+# The credential a provider of each type holds (apn: by its auth type; token when not given).
+TYPE_SECRET = {"firebase": "firebase_credentials", "huawei": "huawei_app_secret", "xiaomi": "xiaomi_app_secret"}
+
+
+def export_secrets(live: JSON) -> tuple[tuple[str], ...]:
+    if live.get("type") == "apn":
+        return (("apn_p12_cert",),) if live.get("apn_auth_type") == "certificate" else (("apn_auth_key",),)
+    secret = TYPE_SECRET.get(str(live.get("type")))
+    return ((secret,),) if secret else ()
+
+
+def export_filter(live: JSON) -> JSON:
+    """Without fields of the other provider types (the API may report them empty or false)."""
+    own = TYPE_PREFIX.get(str(live.get("type")), "")
+    foreign = tuple(p for p in TYPE_PREFIX.values() if p != own)
+    return {k: v for k, v in live.items() if not k.startswith(foreign)}
+
+
 KIND = Kind(
     name="push_providers",
     title="push provider",
@@ -86,4 +104,7 @@ KIND = Kind(
     order=70,
     max_objects=25,
     name_rule=lambda name: None if 1 <= len(name) <= 36 else "push provider names are 1 to 36 characters",
+    export_defaults=lambda name, live: {"apn_development": False},
+    export_secrets=export_secrets,
+    export_filter=export_filter,
 )

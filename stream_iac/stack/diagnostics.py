@@ -221,6 +221,8 @@ def _choices(expected: str) -> str:
 def _got_for(kind: str, value: Any, secret: bool) -> str:
     if kind in ("too_long", "too_short", "string_too_long", "string_too_short"):
         return f" {REDACTED}" if secret else ""
+    if kind == "value_error" and isinstance(value, dict | list | tuple):
+        return ""  # our own validators already say what in the collection is wrong
     return _got(value, secret)
 
 

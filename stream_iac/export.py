@@ -1,0 +1,363 @@
+"""`stream-iac export`: write a stack from live state, to adopt an existing app.
+
+One YAML file per kind, plus `stack.yaml`. Each live object is written as the stack would declare
+it: only the fields its kind's model declares (the reader already normalised it), without values
+equal to the server's defaults (`Kind.export_defaults`) or empty optional values, with set-like lists
+sorted and secrets replaced by `${env:…}` references (`Kind.export_secrets`). Built-in objects are
+left out unless their kind can change them (`Kind.export_builtins`: channel types), and then only
+what differs from their defaults is written. Planning the result against the same app shows no
+changes: an export only writes live values, and a field left out is not managed.
+
+Never writes a secret value: the API does not return them, and secret paths are stripped first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+import yaml
+from pydantic import BaseModel
+
+from stream_iac.diff import strip_secrets
+from stream_iac.errors import UserError
+from stream_iac.kinds import BY_NAME, KINDS
+from stream_iac.kinds.base import BUILTIN_MARK, JSON, Kind
+from stream_iac.paths import Path as FieldPath
+from stream_iac.paths import dotted, matches_any
+from stream_iac.schema import SCHEMA_ID
+from stream_iac.state import LiveState
+
+HEADER = f"# yaml-language-server: $schema={SCHEMA_ID}stack.schema.json\n"
+STACK_FILE = "stack.yaml"
+WORDS_KIND = "blocklists"
+WORDS_DIR = "words"
+WORDS_INLINE_MAX = 20  # longer word lists go to words/<name>.txt (words_file)
+ENV_KIND = {"push_providers": "PUSH"}  # env var prefix word per kind; default: the kind's name
+_STEM = re.compile(r"[a-z0-9_-]{1,64}")
+
+
+@dataclass
+class ExportResult:
+    files: list[Path]  # written, in order
+    env_vars: dict[str, str]  # env var name -> address of the secret it stands for
+    notes: list[str] = field(default_factory=list)  # what was left out, and why
+
+
+@dataclass(frozen=True)
+class _EnvRef:
+    """A `${env:NAME}` reference; written as is (other strings have `${` escaped)."""
+
+    var: str
+
+    def __str__(self) -> str:
+        return "${env:" + self.var + "}"
+
+
+def export_stack(live: LiveState, out_dir: str | Path, *, name: str | None = None) -> ExportResult:
+    """Write the stack for `live` into `out_dir` (created if needed)."""
+    out = Path(out_dir)
+    _check_folder(out)
+    exporter = _Exporter(live)
+    sections = {kind.name: exporter.section(kind) for kind in KINDS}
+    words = _split_words(sections.get(WORDS_KIND) or {})
+    stack_name = name or out.resolve().name or "exported"
+    docs: list[tuple[str, JSON]] = [(STACK_FILE, {"stack": {"name": stack_name}})]
+    docs.extend((_file_name(kind), {kind.name: sections[kind.name]}) for kind in KINDS
+                if kind.singleton or sections[kind.name])
+    files = _write(out, docs, words)
+    return ExportResult(files=files, env_vars=exporter.env_vars, notes=exporter.notes)
+
+
+# ---------------------------------------------------------------- objects
+
+
+class _Exporter:
+    def __init__(self, live: LiveState) -> None:
+        self.live = live
+        self.env_vars: dict[str, str] = {}
+        self.notes: list[str] = []
+
+    def section(self, kind: Kind) -> Any:
+        bodies: dict[str, JSON] = {}
+        for obj_name in sorted(self.live.get(kind.name, {})):
+            body = self.exported(kind, obj_name, self.live[kind.name][obj_name])
+            if body is not None:
+                bodies[obj_name] = body
+        if kind.singleton:
+            return bodies.get(kind.name, {})
+        if kind.listed_by_name:
+            return sorted(bodies)
+        return bodies
+
+    def exported(self, kind: Kind, obj_name: str, live_obj: JSON) -> JSON | None:
+        builtin = kind.builtin(obj_name, live_obj)
+        if builtin and not kind.export_builtins:
+            return None
+        problem = None if builtin or kind.singleton else kind.name_rule(obj_name)
+        if problem:
+            self.notes.append(f"{kind.address(obj_name)} left out: {problem}")
+            return None
+        body = kind.export_filter({k: v for k, v in live_obj.items() if k != BUILTIN_MARK})
+        body = _sorted_sets(kind, strip_secrets(kind, body))
+        defaults = _sorted_sets(kind, dict(kind.export_defaults(obj_name, self.live)))
+        body = _without_defaults(kind, body, defaults)
+        body = self.without_dangling(kind, obj_name, body)
+        if builtin and not body:
+            return None
+        for path in kind.export_secrets(live_obj):
+            self.add_secret(kind, obj_name, body, path)
+        return body
+
+    def without_dangling(self, kind: Kind, obj_name: str, body: JSON) -> JSON:
+        """Leave out references to objects that do not exist live (a plan would refuse them)."""
+        kept: JSON = {}
+        for key, value in body.items():
+            if key in kind.merge_map_paths and isinstance(value, dict):
+                value = {k: v for k, v in value.items() if not self.dangling(kind, obj_name, {key: {k: v}})}
+                if not value and body[key]:
+                    continue
+            elif self.dangling(kind, obj_name, {key: value}):
+                continue
+            kept[key] = value
+        return kept
+
+    def dangling(self, kind: Kind, obj_name: str, fragment: JSON) -> bool:
+        missing = [BY_NAME[t].address(n) for t, n in kind.references(fragment) if not self.exists(t, n)]
+        for address in missing:
+            self.notes.append(f"{kind.address(obj_name)}.{next(iter(fragment))} left out: "
+                              f"it refers to {address}, which does not exist")
+        return bool(missing)
+
+    def exists(self, kind_name: str, obj_name: str) -> bool:
+        target = BY_NAME[kind_name]
+        return (target.singleton or not target.unknown_reference_is_error
+                or obj_name in self.live.get(kind_name, {}) or target.builtin(obj_name, {}))
+
+    def add_secret(self, kind: Kind, obj_name: str, body: JSON, path: FieldPath) -> None:
+        parent: Any = body
+        for key in path[:-1]:
+            parent = _child(parent, key)
+        if not isinstance(parent, dict):
+            return
+        prefix = "STREAM_" + ENV_KIND.get(kind.name, kind.name) + ("" if kind.singleton else "_" + obj_name)
+        var = _env_name(prefix + "_" + "_".join(str(p) for p in path), self.env_vars)
+        self.env_vars[var] = f"{kind.address(obj_name)}.{dotted(path)}"
+        parent[str(path[-1])] = _EnvRef(var)
+
+
+def _child(container: Any, key: str | int) -> Any:
+    if isinstance(container, dict):
+        return container.get(key)
+    if isinstance(container, list) and isinstance(key, int) and 0 <= key < len(container):
+        return container[key]
+    return None
+
+
+def _env_name(text: str, taken: Mapping[str, str]) -> str:
+    """NAME_LIKE_THIS; a name already taken (two objects whose names differ only in case or
+    punctuation) gets a numeric suffix. Unsuffixed names end in a field name, never a digit."""
+    base = re.sub(r"[^A-Z0-9]", "_", text.upper())
+    var, number = base, 1
+    while var in taken:
+        number += 1
+        var = f"{base}_{number}"
+    return var
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _sorted_sets(kind: Kind, value: Any, path: FieldPath = ()) -> Any:
+    """Set-like lists (the kind's set_paths) sorted and without duplicates, at any depth."""
+    if isinstance(value, dict):
+        return {k: _sorted_sets(kind, v, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_sorted_sets(kind, v, (*path, i)) for i, v in enumerate(value)]
+        if path and matches_any(kind.set_paths, path):
+            return list({_canon(v): v for v in sorted(items, key=_canon)}.values())
+        return items
+    return value
+
+
+def _without_defaults(kind: Kind, body: JSON, defaults: Mapping[str, Any]) -> JSON:
+    """Fields equal to their default left out (maps the API merges: key by key), and empty
+    optional values (unset), unless the default is not empty (then empty was a choice)."""
+    kept: JSON = {}
+    for key, value in body.items():
+        default = defaults.get(key)
+        if key in kind.merge_map_paths and isinstance(value, dict) and isinstance(default, dict):
+            value = {k: v for k, v in value.items() if k not in default or _canon(v) != _canon(default[k])}
+            if not value:
+                continue
+        elif key in defaults and _canon(value) == _canon(default):
+            continue
+        field_info = kind.model.model_fields.get(key)
+        required = field_info is not None and field_info.is_required()
+        sub = _submodel(field_info.annotation) if field_info is not None else None
+        if sub is not None:
+            value = _without_empty(sub, value)
+        if _empty(value) and not required and _empty(default):
+            continue
+        kept[key] = value
+    return kept
+
+
+def _without_empty(model: type[BaseModel], value: Any) -> Any:
+    """Inside nested objects (and lists of them): empty optional values left out."""
+    if isinstance(value, list):
+        return [_without_empty(model, item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    kept: JSON = {}
+    for key, item in value.items():
+        field_info = model.model_fields.get(key)
+        sub = _submodel(field_info.annotation) if field_info is not None else None
+        if sub is not None:
+            item = _without_empty(sub, item)
+        if _empty(item) and not (field_info is not None and field_info.is_required()):
+            continue
+        kept[key] = item
+    return kept
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds (directly, optionally, or as list items), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
+# ---------------------------------------------------------------- files
+
+
+def _file_name(kind: Kind) -> str:
+    return f"{kind.name}.yaml"
+
+
+def _own_files() -> set[str]:
+    return {STACK_FILE} | {_file_name(kind) for kind in KINDS}
+
+
+def _check_folder(out: Path) -> None:
+    """The folder may hold a previous export, but no other stack files: plan would merge them."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"export: {out} exists and is not a folder")
+    if not out.exists():
+        return
+    others = sorted(
+        str(path.relative_to(out))
+        for path in out.rglob("*")
+        if path.suffix.lower() in (".yaml", ".yml") and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(out).parts)
+        and str(path.relative_to(out)) not in _own_files()
+    )
+    if others:
+        raise UserError(f"export: {out} already holds other stack files ({', '.join(others[:5])}); "
+                        "export into an empty folder")
+
+
+def _split_words(blocklists: dict[str, JSON]) -> dict[str, str]:
+    """Long word lists go to words/<name>.txt (one word per line); returns relative path -> text.
+    Lists with a word a words file cannot hold as is (comments, spaces at the ends) stay inline."""
+    files: dict[str, str] = {}
+    stems = _stems(name for name, body in blocklists.items() if _file_words(body.get("words")))
+    for name, stem in stems.items():
+        body = blocklists[name]
+        relative = f"{WORDS_DIR}/{stem}.txt"
+        files[relative] = "".join(f"{word}\n" for word in body.pop("words"))
+        body["words_file"] = relative
+    return files
+
+
+def _file_words(words: Any) -> bool:
+    return (
+        isinstance(words, list) and len(words) > WORDS_INLINE_MAX
+        and all(isinstance(w, str) and w.isprintable() and w == w.strip() and w and not w.startswith(("#", "\ufeff"))
+                for w in words)
+    )
+
+
+def _stems(names: Iterable[str]) -> dict[str, str]:
+    """File name stems, distinct even on case-insensitive file systems."""
+    stems: dict[str, str] = {}
+    used: set[str] = set()
+    for name in sorted(names):
+        stem = name if _STEM.fullmatch(name) else re.sub(r"[^a-z0-9_-]", "_", name.lower())[:48]
+        digest = hashlib.sha256(name.encode()).hexdigest()
+        if stem != name:
+            stem = f"{stem}-{digest[:8]}"
+        while stem in used:
+            digest = hashlib.sha256(digest.encode()).hexdigest()
+            stem = f"{stem}-{digest[:8]}"
+        used.add(stem)
+        stems[name] = stem
+    return stems
+
+
+def _write(out: Path, docs: list[tuple[str, JSON]], words: dict[str, str]) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    names = {file_name for file_name, _ in docs}
+    for stale in sorted(_own_files() - names):
+        (out / stale).unlink(missing_ok=True)
+    for file_name, doc in docs:
+        written.append(_write_text(out / file_name, HEADER + _dump(doc)))
+        if file_name == _file_name(BY_NAME[WORDS_KIND]):
+            for relative, text in sorted(words.items()):
+                written.append(_write_text(out / relative, text))
+    return written
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+class _Dumper(yaml.SafeDumper):
+    """yaml.safe_dump's dumper, except that strings holding a Unicode line break are written
+    double-quoted (escaped): PyYAML writes U+0085 inside single quotes, where it reads back as a space."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if any(ch in value for ch in _UNICODE_BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_UNICODE_BREAKS = "\x85\u2028\u2029"
+_Dumper.add_representer(str, _represent_str)
+
+
+def _dump(doc: JSON) -> str:
+    text: str = yaml.dump(_escaped(doc), Dumper=_Dumper, sort_keys=True, allow_unicode=True,
+                          default_flow_style=False, width=100)
+    return text
+
+
+def _escaped(value: Any) -> Any:
+    """Strings as the loader reads them back: a literal `${` is written `$${`. Keys are read as
+    written, so they are not escaped."""
+    if isinstance(value, _EnvRef):
+        return str(value)
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
