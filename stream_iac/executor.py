@@ -47,6 +47,12 @@ class ApplyReport:
 ProgressCallback = Callable[[str, Change, ChangeResult | None], None]  # event: "start" | "done"
 
 
+def _says_exists_or_missing(error: ApiError) -> bool:
+    """The API's words for a create that found the object there, or a delete that did not."""
+    text = error.api_message.lower()
+    return any(words in text for words in ("already exist", "does not exist", "not found", "doesn't exist"))
+
+
 class Executor:
     def __init__(
         self,
@@ -127,7 +133,9 @@ class Executor:
                 if attempt == MAX_WRITE_ATTEMPTS:
                     raise UserError(f"{exc.message}; live state does not show the change") from None
             except ApiError as exc:
-                if exc.status in (400, 404) and change.action != "update" and await self._in_effect(kind, change):
+                if exc.status in (400, 404) and change.action != "update" and await self._in_effect(
+                    kind, change, patient=uncertain or _says_exists_or_missing(exc)
+                ):
                     # The plan read a stale view (the API's reads lag its writes): the object
                     # is already as the stack wants it.
                     return "already in place" if not uncertain else "confirmed after an unanswered attempt"
@@ -144,9 +152,10 @@ class Executor:
         else:
             await kind.send_delete(self.api, change.name, change.live or {})
 
-    async def _in_effect(self, kind: Kind, change: Change) -> bool:
-        """Whether live state already shows the change, re-reading while reads may still lag."""
-        for delay in VERIFY_DELAYS:
+    async def _in_effect(self, kind: Kind, change: Change, *, patient: bool = True) -> bool:
+        """Whether live state already shows the change; a patient check re-reads while the
+        API's reads may still lag its writes."""
+        for delay in VERIFY_DELAYS if patient else VERIFY_DELAYS[:1]:
             if delay:
                 await self.sleep(delay)
             try:
