@@ -15,7 +15,7 @@ venv: $(VENV)/.installed
 demo: venv
 	bash scripts/demo.sh
 
-test: venv
+test: venv lint
 	$(PY) -m pytest
 
 lint: venv

@@ -38,6 +38,7 @@ from stream_iac.throttle import DOCUMENTED_LIMITS  # noqa: E402
 
 BIN = Path(sys.executable).parent / "stream-iac"
 LATENCY_MS = 50
+REPEATS = {"plan": 5, "startup": 10, "validate": 5, "many": 3}
 KEY, SECRET = "bench-key", "bench-secret-0123456789abcdef"
 
 
@@ -107,7 +108,7 @@ async def plan_once(url: str, stack: Path) -> dict[str, Any]:
 
 def target_plan_round_trips(stack: Path, state: Path) -> list[Row]:
     with emulator("--state", str(state), "--latency-ms", str(LATENCY_MS), "--no-rate-limits") as url:
-        runs = [asyncio.run(plan_once(url, stack)) for _ in range(5)]
+        runs = [asyncio.run(plan_once(url, stack)) for _ in range(REPEATS["plan"])]
     best = min(runs, key=lambda r: r["seconds"])
     calls = best["requests"]
     only_lists = all(op.startswith(("List", "Get")) for op in calls)
@@ -141,7 +142,7 @@ def target_diff_cpu(stack: Path, state: Path) -> list[Row]:
 
         raw = asyncio.run(raw_live())
     samples = []
-    for _ in range(5):
+    for _ in range(REPEATS["plan"]):
         cpu0 = time.process_time()
         desired = load_and_validate(stack, env={**os.environ, **ENV})
         live = {kind.name: {n: kind._normalise_marked(n, o) for n, o in raw[kind.name].items()} for kind in KINDS}
@@ -213,9 +214,9 @@ def _median_seconds(args: list[str], runs: int, env: dict[str, str] | None = Non
 
 
 def target_startup(stack: Path) -> list[Row]:
-    version = _median_seconds([str(BIN), "--version"], 10)
-    help_ = _median_seconds([str(BIN), "--help"], 10)
-    validate = _median_seconds([str(BIN), "validate", str(stack)], 5, env={**os.environ, **ENV})
+    version = _median_seconds([str(BIN), "--version"], REPEATS["startup"])
+    help_ = _median_seconds([str(BIN), "--help"], REPEATS["startup"])
+    validate = _median_seconds([str(BIN), "validate", str(stack)], REPEATS["validate"], env={**os.environ, **ENV})
     return [
         Row("5. stream-iac --version (median of 10)", f"{version * 1000:.0f} ms", "≤ 80 ms", version <= 0.08),
         Row("5. stream-iac --help (median of 10)", f"{help_ * 1000:.0f} ms", "≤ 80 ms", help_ <= 0.08),
@@ -251,8 +252,8 @@ def target_many_apps(size: Size) -> list[Row]:
         asyncio.run(_apply_all(session, stacks))
     with emulator("--state", str(state), "--no-rate-limits", "--latency-ms", str(LATENCY_MS), apps=apps) as url:
         session = Session(env={**env, "STREAM_BASE_URL": url})
-        one = min(_timed_plan(session, stacks[:1]) for _ in range(3))
-        many = min(_timed_plan(session, stacks) for _ in range(3))
+        one = min(_timed_plan(session, stacks[:1]) for _ in range(REPEATS["many"]))
+        many = min(_timed_plan(session, stacks) for _ in range(REPEATS["many"]))
     return [Row("7. plan of 20 stacks / plan of 1", f"{many * 1000:.0f} ms / {one * 1000:.0f} ms (×{many / one:.2f})",
                 "≤ 2 × one", many <= 2 * one, f"each region: {size.objects} objects")]
 
@@ -294,6 +295,8 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="a small stack, to check that the script works")
     args = parser.parse_args()
     size = SMALL if args.small else FULL
+    if args.small:
+        REPEATS.update(plan=2, startup=2, validate=1, many=1)
     regional = SMALL if args.small else Size(channel_types=10, commands=20, blocklists=2, words=200, roles=5,
                                              push_providers=2, permissions=3)
     work = Path(tempfile.mkdtemp(prefix="stream-iac-bench-"))
