@@ -40,7 +40,7 @@ class StackPart(BaseModel):
         if isinstance(value, bool) and info.field_name is not None:
             annotation = cls.model_fields[info.field_name].annotation
             if _is_number_type(annotation) and not _is_bool_type(annotation):
-                raise ValueError(f"must be a number (got {str(value).lower()}; YAML reads yes/no/on/off as true/false)")
+                raise ValueError("must be a number, not true/false (YAML reads unquoted yes/no/on/off as true/false)")
         return value
 
 

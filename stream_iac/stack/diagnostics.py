@@ -276,7 +276,21 @@ def _location(finding: _Finding, raw: RawStack) -> Location | None:
         return raw.key_locations.get(path) or nearest_location(raw, path)
     if finding.where == "parent":
         return nearest_location(raw, finding.path[:-1])
-    return nearest_location(raw, finding.path)
+    return _quoted_item_location(finding, raw) or nearest_location(raw, finding.path)
+
+
+def _quoted_item_location(finding: _Finding, raw: RawStack) -> Location | None:
+    """An error about a list read from a words_file that quotes one of its words points at
+    that word's line in the file."""
+    if finding.path not in raw.line_indexes:
+        return None
+    items = _get(raw.data, finding.path)
+    if not isinstance(items, list):
+        return None
+    for index, item in enumerate(items):
+        if isinstance(item, str) and repr(item) in finding.text:
+            return nearest_location(raw, (*finding.path, index))
+    return None
 
 
 _ABSENT = object()
