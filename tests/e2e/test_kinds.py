@@ -188,3 +188,27 @@ def test_builtins_are_never_deleted_even_with_prune(harness: Harness) -> None:
     assert json.loads(result.stdout)["changes"] == [{"address": "roles.agent", "kind": "roles", "name": "agent",
                                                      "action": "create", "before": None, "after": {},
                                                      "changed_paths": [], "sensitive_paths": [], "depends_on": []}]
+
+
+def test_prune_deletes_channel_types_and_roles_after_their_references(harness: Harness) -> None:
+    harness.env = ENV
+    apply_ok(harness, harness.stack(FULL))
+    minimal = {
+        "stack": {"prune": ["channel_types", "roles", "commands", "blocklists", "permissions", "push_providers",
+                            "retention_policies"]},
+        "app": {"grants": {"agent": []}},
+        "channel_types": {"messaging": {"max_message_length": 8000}},
+        "commands": {"ticket": {"description": "Open a ticket", "args": "[subject]", "set": "support_set"}},
+    }
+    stack = harness.stack(minimal, name="minimal")
+    doc = plan_json(harness, stack)
+    deletes = [c["address"] for c in doc["changes"] if c["action"] == "delete"]
+    assert {"channel_types.support", "roles.agent", "roles.vip", "commands.refund"} <= set(deletes)
+    assert deletes.index("channel_types.support") < deletes.index("roles.vip"), "referrers go first"
+    assert deletes.index("channel_types.support") < deletes.index("commands.refund")
+    apply_ok(harness, stack)
+    snapshot = harness.snapshot()
+    assert set(snapshot["channel_types"]) == {"messaging", "livestream", "team", "gaming", "commerce"}
+    assert not [r for r in snapshot["roles"] if r["custom"]]
+    assert [c["name"] for c in snapshot["commands"]] == ["ticket"]
+    assert_converged(harness, stack, minimal)
