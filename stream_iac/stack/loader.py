@@ -123,7 +123,7 @@ def _abs(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A path as shown to users: relative to the working directory when under it."""
     try:
         return str(path.relative_to(_abs(Path.cwd())))
@@ -508,11 +508,11 @@ class _Loader:
 
     def load_include(self, entry: _Item, target: Path, chain: tuple[Path, ...]) -> dict[str, _Item] | None:
         if not target.exists():
-            self.problem(entry.loc, f"included stack {entry.value!r} not found ({_shown(target)})")
+            self.problem(entry.loc, f"included stack {entry.value!r} not found ({shown_path(target)})")
             return None
         real = target.resolve()
         if real in chain:
-            cycle = " → ".join(_shown(p) for p in (*chain[chain.index(real) :], real))
+            cycle = " → ".join(shown_path(p) for p in (*chain[chain.index(real) :], real))
             self.problem(entry.loc, f"include cycle: {cycle}")
             return None
         return self.load_stack(target, (*chain, real))
@@ -526,7 +526,7 @@ class _Loader:
         return self._parsed[file]
 
     def _parse_file(self, file: Path) -> _Item | None:
-        shown = _shown(file)
+        shown = shown_path(file)
         try:
             text = _read_text(file)
         except _FileProblem as exc:
@@ -645,7 +645,7 @@ class _Loader:
             if word and not word.startswith("#"):
                 words.append(word)
                 lines.append(number)
-        value = _WordList(tuple(words), _shown(path), tuple(lines))
+        value = _WordList(tuple(words), shown_path(path), tuple(lines))
         return _Item(value, words_file.loc, words_file.source, words_file.key_loc)
 
     def read_referenced(self, path: Path, loc: Location, what: str) -> str | None:
@@ -654,7 +654,7 @@ class _Loader:
             text = _read_text(path)
         except _FileProblem as exc:
             line = f" (line {exc.line})" if exc.line else ""
-            self.problem(loc, f"{what}: {_shown(path)} {exc.message}{line}")
+            self.problem(loc, f"{what}: {shown_path(path)} {exc.message}{line}")
             return None
         self.note_file(path)
         return text

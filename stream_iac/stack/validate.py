@@ -17,7 +17,7 @@ from stream_iac.paths import Path as FieldPath
 from stream_iac.paths import matches_any
 from stream_iac.secrets import Secret
 from stream_iac.stack.diagnostics import did_you_mean, format_path, nearest_location, problems_from_validation_error
-from stream_iac.stack.loader import RawStack, load_stack
+from stream_iac.stack.loader import RawStack, load_stack, shown_path
 from stream_iac.state import Credentials, DesiredObject, DesiredState, StackMeta
 
 Problems = list[tuple[Location | None, str]]
@@ -63,7 +63,7 @@ def validate_stack(raw: RawStack) -> DesiredState:
             state.objects[kind.name] = objects
     _check_protect(raw, meta, problems)
     if not problems and state.count() == 0:
-        shown = _shown_path(meta.root)
+        shown = shown_path(meta.root)
         if not any(f.suffix in (".yaml", ".yml") for f in raw.files):
             problems.append((None, f"{shown}: no *.yaml or *.yml file found; is this the stack folder?"))
         else:
@@ -72,13 +72,6 @@ def validate_stack(raw: RawStack) -> DesiredState:
         raise StackError(sorted(problems, key=_by_location))
     state.warnings.extend(_unresolved_references(state))
     return state
-
-
-def _shown_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 def _by_location(problem: tuple[Location | None, str]) -> tuple[str, int, int, str]:

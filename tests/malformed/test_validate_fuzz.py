@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from stream_iac.cli import main
+from stream_iac.stack.loader import shown_path
 
 T = TypeVar("T")
 SECRET = "fuzz-secret-7f3a9c41d2"  # the value of $FUZZ_SECRET: must never be printed
@@ -46,7 +47,8 @@ def run_validate(files: dict[str, str | bytes], allow_missing_env: bool = False)
         assert "internal error" not in output, output
         if result.exit_code == 1:
             assert output.startswith("error: ") and output.count("error:") == 1, output
-            assert LOCATED.search(output) or str(stack) in output, f"refusal without a location:\n{output}"
+            names_stack = str(stack) in output or shown_path(stack) in output  # relative when under the cwd
+            assert LOCATED.search(output) or names_stack, f"refusal without a location:\n{output}"
             assert result.stdout == "", output
         else:
             assert "valid (" in result.stdout, output
