@@ -177,23 +177,14 @@ def _reference_problems(
 ) -> list[str]:
     deleted = {c.address for c in changes if c.action == "delete"}
     problems: list[str] = []
-    for kind_name, objects in desired.objects.items():
-        kind = BY_NAME[kind_name]
-        for obj in objects.values():
-            for target_kind, target in kind.references(obj.body):
-                decl = BY_NAME[target_kind]
-                if decl.singleton:
-                    continue
-                exists = (desired.has(target_kind, target) or target in live.get(target_kind, {})
-                          or decl.builtin(target, {}))
-                where = f" ({obj.location})" if obj.location else ""
-                if not exists:
-                    text = (f"{kind.address(obj.name)}{where} refers to {decl.address(target)}, "
-                            "which is neither built-in, declared in the stack, nor live")
-                    (problems if decl.unknown_reference_is_error else warnings).append(text)
-                elif decl.address(target) in deleted:
-                    problems.append(f"{kind.address(obj.name)}{where} refers to {decl.address(target)}, "
-                                    "which this plan would delete")
+    for ref in desired.references():
+        decl, target = ref.target_kind, ref.target
+        exists = desired.has(decl.name, target) or target in live.get(decl.name, {}) or decl.builtin(target, {})
+        if not exists:
+            text = f"{ref.text}, which is neither built-in, declared in the stack, nor live"
+            (problems if decl.unknown_reference_is_error else warnings).append(text)
+        elif decl.address(target) in deleted:
+            problems.append(f"{ref.text}, which this plan would delete")
     return problems
 
 

@@ -3,11 +3,13 @@ kind name -> object name -> body. Bodies hold only declared fields; secrets are 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from stream_iac.errors import Location
-from stream_iac.kinds.base import JSON
+from stream_iac.kinds import BY_NAME
+from stream_iac.kinds.base import JSON, Kind
 
 LiveState = dict[str, dict[str, JSON]]
 
@@ -49,3 +51,26 @@ class DesiredState:
 
     def has(self, kind: str, name: str) -> bool:
         return name in self.objects.get(kind, {})
+
+    def references(self) -> Iterator[Reference]:
+        """Every reference from a declared object to a named object of another kind."""
+        for kind_name, objects in self.objects.items():
+            kind = BY_NAME[kind_name]
+            for obj in objects.values():
+                for target_kind, target in kind.references(obj.body):
+                    decl = BY_NAME[target_kind]
+                    if not decl.singleton:
+                        yield Reference(kind, obj, decl, target)
+
+
+@dataclass(frozen=True)
+class Reference:
+    kind: Kind
+    source: DesiredObject
+    target_kind: Kind
+    target: str
+
+    @property
+    def text(self) -> str:
+        where = f" ({self.source.location})" if self.source.location else ""
+        return f"{self.kind.address(self.source.name)}{where} refers to {self.target_kind.address(self.target)}"

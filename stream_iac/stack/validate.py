@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stream_iac.errors import Location, StackError
-from stream_iac.kinds import BY_NAME, COLLECTION_KINDS, KINDS
+from stream_iac.kinds import COLLECTION_KINDS, KINDS
 from stream_iac.kinds.base import JSON, Kind
 from stream_iac.paths import Path as FieldPath
 from stream_iac.paths import matches_any
@@ -202,16 +202,12 @@ def _check_protect(raw: RawStack, meta: StackMeta, problems: Problems) -> None:
 
 
 def _unresolved_references(state: DesiredState) -> list[str]:
-    """References to objects that are neither built-in nor declared: fine only if they exist live."""
-    notes: list[str] = []
-    for kind_name, objects in state.objects.items():
-        kind = BY_NAME[kind_name]
-        for obj in objects.values():
-            for target_kind, target in kind.references(obj.body):
-                target_decl = BY_NAME[target_kind]
-                if target_decl.singleton or target_kind == "permissions":
-                    continue
-                if not state.has(target_kind, target) and not target_decl.builtin(target, {}):
-                    notes.append(f"{kind.address(obj.name)} refers to {target_decl.address(target)}, which the stack "
-                                 "does not declare; plan checks that it exists live")
-    return notes
+    """References to objects that are neither built-in nor declared: fine only if they exist live
+    (kinds whose unknown references only warn are left to plan)."""
+    return [
+        f"{ref.text}, which the stack does not declare; plan checks that it exists live"
+        for ref in state.references()
+        if ref.target_kind.unknown_reference_is_error
+        and not state.has(ref.target_kind.name, ref.target)
+        and not ref.target_kind.builtin(ref.target, {})
+    ]
