@@ -176,6 +176,10 @@ def create_payloads(kind: Kind, desired: JSON) -> tuple[JSON, JSON | None]:
     """The create body, and the follow-up update for fields the create call does not take."""
     later = {k: v for k, v in desired.items() if k in kind.update_after_create}
     first = {k: v for k, v in desired.items() if k not in kind.update_after_create}
+    for field, substitutes in kind.create_substitutes.items():
+        value = first.get(field)
+        if isinstance(value, str | int | float | bool) and value in substitutes:
+            first[field], later[field] = substitutes[value], value
     if not later:
         return first, None
     for field in kind.required_on_update:

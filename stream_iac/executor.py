@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from stream_iac.diff import compare
+from stream_iac.diff import compare, strip_secrets
 from stream_iac.errors import ApiError, OutcomeUnknown, UserError
 from stream_iac.kinds import BY_NAME
-from stream_iac.kinds.base import ApiCaller, Kind
+from stream_iac.kinds.base import JSON, ApiCaller, Kind
 from stream_iac.plan import Change, Plan
 
 Status = Literal["applied", "failed", "skipped", "not_attempted"]
@@ -113,58 +113,91 @@ class Executor:
     async def _apply_one(self, change: Change) -> ChangeResult:
         kind = BY_NAME[change.kind]
         started = time.monotonic()
+        notes: list[str] = []
         try:
-            note = await self._write_checked(kind, change)
+            for step in _steps(kind, change):
+                note = await self._write_checked(step)
+                if note:
+                    notes.append(note)
         except UserError as exc:
             return ChangeResult(change.address, change.action, "failed", exc.message, time.monotonic() - started)
-        return ChangeResult(change.address, change.action, "applied", note, time.monotonic() - started)
+        return ChangeResult(change.address, change.action, "applied", "; ".join(notes), time.monotonic() - started)
 
-    async def _write_checked(self, kind: Kind, change: Change) -> str:
-        """Send the change; when its outcome is unknown, look before sending it again."""
+    async def _write_checked(self, step: Step) -> str:
+        """Send one write; when its outcome is unknown, look before sending it again."""
         uncertain = False
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
-                await self._send(kind, change)
+                await step.send(self.api)
                 return "confirmed after an unanswered attempt" if uncertain else ""
             except OutcomeUnknown as exc:
                 uncertain = True
-                if await self._in_effect(kind, change):
+                if await self._in_effect(step):
                     return "confirmed by reading live state after an unanswered request"
                 if attempt == MAX_WRITE_ATTEMPTS:
                     raise UserError(f"{exc.message}; live state does not show the change") from None
             except ApiError as exc:
-                if exc.status in (400, 404) and change.action != "update" and await self._in_effect(
-                    kind, change, patient=uncertain or _says_exists_or_missing(exc)
+                if exc.status in (400, 404) and step.action != "update" and await self._in_effect(
+                    step, patient=uncertain or _says_exists_or_missing(exc)
                 ):
                     # The plan read a stale view (the API's reads lag its writes): the object
-                    # is already as the stack wants it.
+                    # is already there (or already gone).
                     return "already in place" if not uncertain else "confirmed after an unanswered attempt"
                 raise
         raise AssertionError("unreachable")
 
-    async def _send(self, kind: Kind, change: Change) -> None:
-        if change.action == "create":
-            await kind.send_create(self.api, change.name, change.payload or {})
-            if change.followup:
-                await kind.send_update(self.api, change.name, change.followup)
-        elif change.action == "update":
-            await kind.send_update(self.api, change.name, change.payload or {})
-        else:
-            await kind.send_delete(self.api, change.name, change.live or {})
-
-    async def _in_effect(self, kind: Kind, change: Change, *, patient: bool = True) -> bool:
-        """Whether live state already shows the change; a patient check re-reads while the
+    async def _in_effect(self, step: Step, *, patient: bool = True) -> bool:
+        """Whether live state already shows the step; a patient check re-reads while the
         API's reads may still lag its writes."""
         for delay in VERIFY_DELAYS if patient else VERIFY_DELAYS[:1]:
             if delay:
                 await self.sleep(delay)
             try:
-                live = (await kind.read_live(self.api)).get(change.name)
+                live = (await step.kind.read_live(self.api)).get(step.name)
             except UserError:
                 continue
-            if change.action == "delete":
-                if live is None:
-                    return True
-            elif live is not None and not compare(kind, change.after or {}, live):
+            if step.shown_by(live):
                 return True
         return False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One write of a change, and how live state shows that it took effect."""
+
+    kind: Kind
+    name: str
+    action: str  # create | update | delete
+    send: Callable[[ApiCaller], Awaitable[None]]
+    expected: JSON | None = None  # the fields live state must show (secrets left out)
+
+    def shown_by(self, live: JSON | None) -> bool:
+        if self.action == "delete":
+            return live is None
+        return live is not None and not compare(self.kind, self.expected or {}, live)
+
+
+def _steps(kind: Kind, change: Change) -> list[Step]:
+    """A create whose fields the create call does not take is two writes, checked apart."""
+    name, api_steps = change.name, []
+    if change.action == "create":
+        payload = change.payload or {}
+        api_steps.append(Step(kind, name, "create", lambda api: kind.send_create(api, name, payload),
+                              expected=_without_secrets(kind, payload)))
+        if change.followup:
+            followup = change.followup
+            api_steps.append(Step(kind, name, "update", lambda api: kind.send_update(api, name, followup),
+                                  expected=_without_secrets(kind, followup)))
+    elif change.action == "update":
+        payload = change.payload or {}
+        api_steps.append(Step(kind, name, "update", lambda api: kind.send_update(api, name, payload),
+                              expected=change.after or {}))
+    else:
+        live = change.live or {}
+        api_steps.append(Step(kind, name, "delete", lambda api: kind.send_delete(api, name, live)))
+    return api_steps
+
+
+def _without_secrets(kind: Kind, body: JSON) -> JSON:
+    stripped: JSON = strip_secrets(kind, body)
+    return stripped

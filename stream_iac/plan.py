@@ -84,27 +84,20 @@ def fingerprint(live: JSON | None) -> str:
 
 
 def build_plan(desired: DesiredState, live: LiveState, options: PlanOptions = PlanOptions()) -> Plan:
-    context = _context(desired, live)
+    deleted, unmanaged = _not_declared(desired, live, options)
+    context = desired.context(live, without=frozenset(deleted))
     changes: list[Change] = []
-    unmanaged: list[str] = []
     problems: list[str] = []
     for kind in KINDS:
-        wanted = desired.bodies(kind.name)
         have = live.get(kind.name, {})
-        for name, body in wanted.items():
+        for name, body in desired.bodies(kind.name).items():
             change = _change_for(kind, name, kind.expand(body, context), have.get(name), options, problems)
             if change:
                 changes.append(change)
-        for name in sorted(set(have) - set(wanted)):
-            if kind.singleton or kind.builtin(name, have[name]):
-                continue
-            if _prunable(desired, kind, name, options):
-                changes.append(_delete(kind, name, have[name]))
-            else:
-                unmanaged.append(kind.address(name))
+    changes.extend(_delete(BY_NAME[k], name, live[k][name]) for k, name in deleted)
     warnings: list[str] = []
-    problems.extend(_reference_problems(desired, live, changes, warnings))
-    problems.extend(_still_referenced(changes, desired, context, live))
+    problems.extend(_reference_problems(desired, live, context, warnings))
+    problems.extend(_still_referenced(deleted, desired, context, live))
     if problems:
         raise UserError("cannot plan:\n" + "\n".join(f"  {p}" for p in problems))
     _link_dependencies(changes, desired, context, live)
@@ -114,8 +107,23 @@ def build_plan(desired: DesiredState, live: LiveState, options: PlanOptions = Pl
                 warnings=sorted(set(warnings)) + [w for w in desired.warnings if not _resolved_live(w, live)])
 
 
-def _context(desired: DesiredState, live: LiveState) -> Context:
-    return {kind.name: {**live.get(kind.name, {}), **desired.bodies(kind.name)} for kind in KINDS}
+def _not_declared(
+    desired: DesiredState, live: LiveState, options: PlanOptions
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Live objects the stack does not declare: (kind, name) of those to delete, and the
+    addresses of those left alone. Built-ins are neither."""
+    deleted: list[tuple[str, str]] = []
+    unmanaged: list[str] = []
+    for kind in KINDS:
+        have = live.get(kind.name, {})
+        for name in sorted(set(have) - set(desired.bodies(kind.name))):
+            if kind.singleton or kind.builtin(name, have[name]):
+                continue
+            if _prunable(desired, kind, name, options):
+                deleted.append((kind.name, name))
+            else:
+                unmanaged.append(kind.address(name))
+    return deleted, unmanaged
 
 
 def _prunable(desired: DesiredState, kind: Kind, name: str, options: PlanOptions) -> bool:
@@ -172,46 +180,46 @@ def _leaf_paths(value: Any, prefix: str = "") -> list[str]:
     return [prefix] if prefix else []
 
 
-def _reference_problems(
-    desired: DesiredState, live: LiveState, changes: list[Change], warnings: list[str]
-) -> list[str]:
-    deleted = {c.address for c in changes if c.action == "delete"}
+def _reference_problems(desired: DesiredState, live: LiveState, context: Context, warnings: list[str]) -> list[str]:
+    """References to objects that exist nowhere: not built-in, not declared, not live."""
     problems: list[str] = []
-    for ref in desired.references():
+    for ref in desired.references(context):
         decl, target = ref.target_kind, ref.target
-        exists = desired.has(decl.name, target) or target in live.get(decl.name, {}) or decl.builtin(target, {})
-        if not exists:
-            text = f"{ref.text}, which is neither built-in, declared in the stack, nor live"
-            (problems if decl.unknown_reference_is_error else warnings).append(text)
-        elif decl.address(target) in deleted:
-            problems.append(f"{ref.text}, which this plan would delete")
+        if desired.has(decl.name, target) or target in live.get(decl.name, {}) or decl.builtin(target, {}):
+            continue
+        text = f"{ref.text}, which is neither built-in, declared in the stack, nor live"
+        (problems if decl.unknown_reference_is_error else warnings).append(text)
     return problems
 
 
-def _after_apply(kind: Kind, live_obj: JSON, desired_body: JSON | None) -> JSON:
-    """What an object will look like once the plan is applied (undeclared fields keep their live value)."""
-    if desired_body is None:
-        return live_obj
-    after = dict(live_obj)
-    for key, value in desired_body.items():
-        if key in kind.merge_map_paths and isinstance(value, dict) and isinstance(after.get(key), dict):
-            after[key] = {**after[key], **value}
+def _after_apply(kind: Kind, live_obj: JSON | None, desired_body: JSON | None) -> JSON:
+    """What an object will look like once the plan is applied (undeclared fields keep their
+    live value; in maps the API merges key by key, an empty list removes the key)."""
+    after = dict(live_obj or {})
+    for key, value in (desired_body or {}).items():
+        if key in kind.merge_map_paths and isinstance(value, dict):
+            merged = {**(after.get(key) or {}), **value}
+            after[key] = {k: v for k, v in merged.items() if v not in ([], None)}
         else:
             after[key] = value
     return after
 
 
-def _still_referenced(changes: list[Change], desired: DesiredState, context: Context, live: LiveState) -> list[str]:
-    """A delete is refused at plan time when a live object would still refer to it after apply."""
-    deleted = {(c.kind, c.name) for c in changes if c.action == "delete"}
+def _still_referenced(
+    deleted: list[tuple[str, str]], desired: DesiredState, context: Context, live: LiveState
+) -> list[str]:
+    """A delete is refused at plan time when an object that stays would still refer to it."""
+    targets = set(deleted)
     problems: list[str] = []
     for kind in KINDS:
-        for name, live_obj in live.get(kind.name, {}).items():
-            if (kind.name, name) in deleted:
+        wanted = desired.bodies(kind.name)
+        have = live.get(kind.name, {})
+        for name in sorted(set(have) | set(wanted)):
+            if (kind.name, name) in targets:
                 continue
-            wanted = desired.bodies(kind.name).get(name)
-            after = _after_apply(kind, live_obj, kind.expand(wanted, context) if wanted is not None else None)
-            for target in set(kind.references(after)) & deleted:
+            body = wanted.get(name)
+            after = _after_apply(kind, have.get(name), kind.expand(body, context) if body is not None else None)
+            for target in sorted(set(kind.references(after)) & targets):
                 target_address = BY_NAME[target[0]].address(target[1])
                 problems.append(f"{target_address} cannot be deleted: {kind.address(name)} still refers to it; "
                                 f"remove the reference from {kind.address(name)} in the stack first")
@@ -235,7 +243,7 @@ def _link_dependencies(changes: list[Change], desired: DesiredState, context: Co
         if change.action == "delete":
             continue
         body = kind.expand(desired.bodies(change.kind)[change.name], context)
-        for target_kind, target in kind.references(body):
+        for target_kind, target in kind.references(body) + kind.ordering_references(body):
             dep = by_address.get(BY_NAME[target_kind].address(target))
             if dep and dep.action != "delete" and dep is not change:
                 change.depends_on.append(dep.address)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from stream_iac.errors import Location
 from stream_iac.kinds import BY_NAME
-from stream_iac.kinds.base import JSON, Kind
+from stream_iac.kinds.base import JSON, Context, Kind
 
 LiveState = dict[str, dict[str, JSON]]
 
@@ -52,12 +52,23 @@ class DesiredState:
     def has(self, kind: str, name: str) -> bool:
         return name in self.objects.get(kind, {})
 
-    def references(self) -> Iterator[Reference]:
-        """Every reference from a declared object to a named object of another kind."""
+    def context(self, live: LiveState | None = None, without: frozenset[tuple[str, str]] = frozenset()) -> Context:
+        """kind -> name -> body, desired over live, leaving out the objects in `without`
+        (those a plan deletes): what command sets and `all` expand against."""
+        context: dict[str, dict[str, JSON]] = {}
+        for kind_name in BY_NAME:
+            merged = {**(live or {}).get(kind_name, {}), **self.bodies(kind_name)}
+            context[kind_name] = {n: b for n, b in merged.items() if (kind_name, n) not in without}
+        return context
+
+    def references(self, context: Context | None = None) -> Iterator[Reference]:
+        """Every reference from a declared object to a named object of another kind, read from
+        the body as the API will hold it (command sets expanded against `context`)."""
+        context = self.context() if context is None else context
         for kind_name, objects in self.objects.items():
             kind = BY_NAME[kind_name]
             for obj in objects.values():
-                for target_kind, target in kind.references(obj.body):
+                for target_kind, target in kind.references(kind.expand(obj.body, context)):
                     decl = BY_NAME[target_kind]
                     if not decl.singleton:
                         yield Reference(kind, obj, decl, target)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from stream_iac.kinds.base import ApiCaller, Endpoint, Kind, StackModel, StackPart
-from stream_iac.kinds.common import JSON, Grants, grant_refs
+from stream_iac.kinds.common import JSON, Grants, cleared_grant_roles, grant_refs
 from stream_iac.paths import Path as FieldPath
 
 
@@ -239,6 +239,7 @@ KIND = Kind(
     merge_map_paths=frozenset({"grants"}),
     name_in_body=None,
     references=references,
+    ordering_references=lambda body: cleared_grant_roles(body.get("grants")),
     order=1,
     export_defaults=lambda name, live: EXPORT_DEFAULTS,
     export_secrets=export_secrets,

@@ -136,10 +136,15 @@ class Kind:
     required_on_update: tuple[str, ...] = ()
     create_defaults: Mapping[str, Any] = field(default_factory=dict)
     update_after_create: tuple[str, ...] = ()
+    # Values the create call does not accept: created with the substitute, then set by the
+    # update right after (automod_behavior shadow_block is an update-only value).
+    create_substitutes: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
     immutable: tuple[str, ...] = ()
     full_update: bool = False
     name_in_body: str | None = "name"  # field carrying the name in create bodies
     references: Callable[[JSON], Refs] = lambda body: []
+    # Objects a write must wait for when this plan creates them, but that need not exist.
+    ordering_references: Callable[[JSON], Refs] = lambda body: []
     # Rewrites a desired body into the form the API reports (e.g. command sets expanded),
     # given every desired and live object by kind.
     expand: Callable[[JSON, Context], JSON] = lambda body, context: body

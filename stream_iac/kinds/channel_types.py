@@ -14,6 +14,7 @@ from stream_iac.kinds.common import (
     COMMAND_SETS,
     JSON,
     Grants,
+    cleared_grant_roles,
     grant_refs,
 )
 
@@ -206,7 +207,9 @@ KIND = Kind(
     required_on_update=("automod", "automod_behavior", "max_message_length"),
     create_defaults={"automod": "disabled", "automod_behavior": "flag", "max_message_length": 5000},
     update_after_create=("automod_thresholds", "allowed_flag_reasons", "quotes", "reminders"),
+    create_substitutes={"automod_behavior": {"shadow_block": "flag"}},
     references=references,
+    ordering_references=lambda body: cleared_grant_roles(body.get("grants")),
     expand=expand_commands,
     builtin_names=BUILTIN_CHANNEL_TYPES,
     order=60,

@@ -33,7 +33,7 @@ Grants = dict[Annotated[str, Field(min_length=1, max_length=64)], list[Permissio
 
 def grant_refs(grants: Any) -> list[tuple[str, str]]:
     """A grants map refers to each role it grants something to, and to each permission granted.
-    A role with an empty list (its grants cleared) refers to nothing."""
+    A role with an empty list (its grants cleared) is not a reference: see cleared_grant_roles."""
     refs: list[tuple[str, str]] = []
     if not isinstance(grants, dict):
         return refs
@@ -43,6 +43,14 @@ def grant_refs(grants: Any) -> list[tuple[str, str]]:
         for permission in permissions or []:
             refs.append(("permissions", permission))
     return refs
+
+
+def cleared_grant_roles(grants: Any) -> list[tuple[str, str]]:
+    """Roles whose grants a map clears (`role: []`). The API still checks such a role exists, so
+    a write naming one waits for the role's creation, but the role need not exist otherwise."""
+    if not isinstance(grants, dict):
+        return []
+    return [("roles", role) for role, permissions in grants.items() if not permissions]
 
 
 def pick(obj: JSON, fields: set[str] | frozenset[str]) -> JSON:

@@ -67,7 +67,7 @@ FIELDS = frozenset(PushProvider.model_fields) - SECRETS
 
 
 def normalise(live: JSON) -> JSON:
-    return {k: v for k, v in pick(live, FIELDS).items() if v not in (None, "")}
+    return {k: v for k, v in pick(live, FIELDS).items() if v is not None}
 
 
 # The credential a provider of each type holds (apn: by its auth type; token when not given).
