@@ -104,7 +104,7 @@ def build_plan(desired: DesiredState, live: LiveState, options: PlanOptions = Pl
     if options.targets:
         changes = _only_targets(changes, options.targets)
     return Plan(stack=desired.meta.name, changes=_ordered(changes), unmanaged=unmanaged,
-                warnings=sorted(set(warnings)) + [w for w in desired.warnings if not _resolved_live(w, live)])
+                warnings=sorted(set(warnings)))
 
 
 def _not_declared(
@@ -224,14 +224,6 @@ def _still_referenced(
                 problems.append(f"{target_address} cannot be deleted: {kind.address(name)} still refers to it; "
                                 f"remove the reference from {kind.address(name)} in the stack first")
     return problems
-
-
-def _resolved_live(warning: str, live: LiveState) -> bool:
-    for kind in KINDS:
-        for name in live.get(kind.name, {}):
-            if f"refers to {kind.address(name)}," in warning:
-                return True
-    return False
 
 
 def _link_dependencies(changes: list[Change], desired: DesiredState, context: Context, live: LiveState) -> None:
