@@ -45,6 +45,13 @@ def _context(ctx: click.Context) -> tuple[Session, Output]:
     return ctx.obj["session"], ctx.obj["output"]
 
 
+def _json_error(output: Output, message: str) -> None:
+    """With --format json, stdout stays valid JSON even when the command fails."""
+    import json
+
+    output.out(json.dumps({"format_version": "1", "error": {"message": message}}, indent=2))
+
+
 def _fail(output: Output, message: str) -> NoReturn:
     output.err(f"error: {message}")
     sys.exit(1)
@@ -60,10 +67,13 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
         ctx = click.get_current_context()
         session, output = _context(ctx)
+        json_out = kwargs.get("fmt") == "json"
         try:
             return fn(*args, **kwargs)
         except UserError as exc:
             output.secrets = session.known_secrets
+            if json_out:
+                _json_error(output, exc.message)
             _fail(output, exc.message)
         except KeyboardInterrupt:
             output.err("interrupted")
@@ -74,8 +84,10 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                 import traceback
 
                 output.err("".join(traceback.format_exception(exc)))
-            _fail(output, f"internal error ({type(exc).__name__}: {exc}); please report it, "
-                          "and rerun with -v for details")
+            message = f"internal error ({type(exc).__name__}: {exc}); please report it, and rerun with -v for details"
+            if json_out:
+                _json_error(output, message)
+            _fail(output, message)
 
     return wrapper
 

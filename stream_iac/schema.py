@@ -102,6 +102,19 @@ class _StackPlan(BaseModel):
     warnings: list[str]
 
 
+class _ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str
+
+
+class _Error(BaseModel):
+    """What `--format json` prints on stdout when the command fails (exit code 1)."""
+
+    model_config = ConfigDict(extra="forbid")
+    format_version: str = Field(pattern="^1$")
+    error: _ErrorDetail
+
+
 class _MultiPlan(BaseModel):
     model_config = ConfigDict(extra="forbid")
     format_version: str = Field(pattern="^1$")
@@ -112,15 +125,17 @@ class _MultiPlan(BaseModel):
 def plan_schema() -> dict[str, Any]:
     single = _StackPlan.model_json_schema(ref_template="#/$defs/{model}")
     multi = _MultiPlan.model_json_schema(ref_template="#/$defs/{model}")
-    defs = {**single.pop("$defs", {}), **multi.pop("$defs", {})}
+    error = _Error.model_json_schema(ref_template="#/$defs/{model}")
+    defs = {**single.pop("$defs", {}), **multi.pop("$defs", {}), **error.pop("$defs", {})}
     defs["StackPlan"] = single
     defs["MultiPlan"] = multi
+    defs["Error"] = error
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID + "plan.schema.json",
         "title": "stream-iac plan",
         "description": "Output of `stream-iac plan --format json` (format_version 1). Never holds secret values.",
-        "oneOf": [{"$ref": "#/$defs/StackPlan"}, {"$ref": "#/$defs/MultiPlan"}],
+        "oneOf": [{"$ref": "#/$defs/StackPlan"}, {"$ref": "#/$defs/MultiPlan"}, {"$ref": "#/$defs/Error"}],
         "$defs": defs,
     }
 

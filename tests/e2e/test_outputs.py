@@ -215,3 +215,14 @@ def test_target_plans_and_applies_only_the_named_object(harness: Harness) -> Non
     assert "support" not in snapshot["channel_types"]
     follow_up = harness.run("plan", stack, "--format", "json")
     assert "commands.ticket" not in {c["address"] for c in json.loads(follow_up.stdout)["changes"]}
+
+
+def test_json_output_stays_valid_json_on_error(harness: Harness) -> None:
+    stack = harness.stack({"roles": ["agent"]})
+    result = harness.run("plan", stack, "--format", "json", env={"STREAM_API_SECRET": "wrong-secret"})
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, plan_schema())
+    assert "code 43" in doc["error"]["message"]
+    assert result.stderr.startswith("error: ")
+    assert "wrong-secret" not in result.stdout + result.stderr
