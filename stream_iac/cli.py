@@ -92,7 +92,25 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Exit code 1 for every error, usage errors included: click's 2 would read as
+    "changes" to a pipeline using --detailed-exitcode."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stream-iac")
 @click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR set in the environment).")
 @click.option("-v", "--verbose", is_flag=True, help="Log requests and decisions to stderr.")

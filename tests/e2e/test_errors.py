@@ -93,3 +93,14 @@ def test_apply_without_terminal_or_auto_approve_refuses(inproc: Harness) -> None
     result = inproc.run("apply", stack)
     assert_user_error(result, "--auto-approve")
     assert "agent" not in {r["name"] for r in inproc.snapshot()["roles"]}
+
+
+def test_usage_errors_exit_1_never_2(inproc: Harness) -> None:
+    stack = write(inproc.tmp, "roles: [agent]\n")
+    for args in (["plan", stack, "--detailed-exitcode", "--no-such-flag"], ["nope"], ["plan"],
+                 ["plan", stack, "--format", "yaml"]):
+        result = inproc.run(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "Traceback" not in result.output
+    assert inproc.run("plan", stack, "--detailed-exitcode").exit_code == 2, "2 still means changes"
+    assert inproc.run("--help").exit_code == 0
