@@ -25,6 +25,9 @@ def render_plan(plan: Plan, *, color: bool = False, header: bool = True) -> str:
         lines.extend(change_lines(change, color))
     if not plan.changes:
         lines.append("No changes. Live state matches the stack.")
+    if plan.unmanaged:
+        lines.append(f"Unmanaged (not in the stack; add their kind to stack.prune to delete them): "
+                     f"{', '.join(plan.unmanaged)}")
     lines.append(summary_line(plan))
     lines.extend(f"warning: {w}" for w in plan.warnings)
     return "\n".join(lines) + "\n"

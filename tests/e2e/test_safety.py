@@ -70,3 +70,11 @@ def test_no_delete_without_prune(inproc: Harness) -> None:
     assert result.exit_code == 0, result.output
     assert "0 to delete. 4 unmanaged objects left alone." in result.stdout
     assert {c["name"] for c in inproc.snapshot()["commands"]} == {"a", "b", "c"}
+
+
+def test_text_plan_lists_unmanaged_objects(inproc: Harness) -> None:
+    seed(inproc)
+    result = inproc.run("plan", inproc.stack({"commands": {"a": {"description": "a"}}}))
+    assert result.exit_code == 0
+    assert "Unmanaged (not in the stack; add their kind to stack.prune to delete them): " \
+           "roles.r1, roles.r2, commands.b" in result.stdout
