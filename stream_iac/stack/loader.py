@@ -510,6 +510,9 @@ class _Loader:
         if not target.exists():
             self.problem(entry.loc, f"included stack {entry.value!r} not found ({shown_path(target)})")
             return None
+        if target.is_file() and target.suffix not in (".yaml", ".yml"):
+            self.problem(entry.loc, f"included stack {entry.value!r} must be a stack folder or a .yaml/.yml file")
+            return None
         real = target.resolve()
         if real in chain:
             cycle = " → ".join(shown_path(p) for p in (*chain[chain.index(real) :], real))
