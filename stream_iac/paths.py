@@ -45,25 +45,6 @@ def matches_any(patterns: Iterable[str], path: Path) -> bool:
     return any(matches(p, path) for p in patterns)
 
 
-def is_prefix_of_any(patterns: Iterable[str], path: Path) -> bool:
-    """True when some pattern names something inside `path` (or `path` itself)."""
-    for pattern in patterns:
-        parts = _pattern_parts(pattern)
-        if len(parts) >= len(path) and matches(".".join(_join(parts[: len(path)])), path):
-            return True
-    return False
-
-
-def _join(parts: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for part in parts:
-        if part == "[]" and out:
-            out[-1] += "[]"
-        else:
-            out.append(part)
-    return out
-
-
 def dotted(path: Path) -> str:
     """("grants", "admin") -> "grants.admin"; ("event_hooks", 0, "url") -> "event_hooks[0].url"."""
     text = ""

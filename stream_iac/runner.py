@@ -4,11 +4,11 @@ results go back to the CLI, which renders them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from stream_iac.errors import ConfigError, UserError
+from stream_iac.errors import ConfigError
 from stream_iac.executor import ApplyReport, Executor, ProgressCallback
 from stream_iac.kinds import KINDS
 from stream_iac.plan import Plan, PlanOptions, build_plan, read_live
@@ -29,11 +29,8 @@ class StackPlan:
     settings: ConnectionSettings
 
 
-def run(coro: Awaitable[T]) -> T:
-    async def wrapper() -> T:
-        return await coro
-
-    return asyncio.run(wrapper())
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
 
 
 async def plan_stack(session: Session, path: str, options: PlanOptions) -> StackPlan:
@@ -65,8 +62,3 @@ async def apply_plan(
         return report
     finally:
         await client.aclose()
-
-
-def refuse_empty(desired: DesiredState) -> None:
-    if desired.count() == 0:
-        raise UserError("the stack declares no objects; refusing to manage an app with it")

@@ -15,7 +15,7 @@ from stream_iac.errors import ConfigError, StalePlanError, UserError
 from stream_iac.kinds import BY_NAME
 from stream_iac.plan import Change, Plan, fingerprint, read_live
 from stream_iac.render.json_plan import plan_json
-from stream_iac.secrets import Secret
+from stream_iac.secrets import Secret, secret_values
 from stream_iac.state import Credentials, DesiredState, StackMeta
 
 PLANFILE_VERSION = "1"
@@ -125,7 +125,7 @@ async def load_current_plan(session: Any, path: str) -> Any:
     if settings.api_key != doc.get("api_key"):
         raise ConfigError(f"{path} was planned for API key {doc.get('api_key')}, not {settings.api_key}")
     for change in plan.changes:
-        session.known_secrets.extend(_secret_texts(change.payload) + _secret_texts(change.followup))
+        session.known_secrets.extend(secret_values(change.payload) + secret_values(change.followup))
     kinds = sorted((BY_NAME[name] for name in {c.kind for c in plan.changes}), key=lambda k: k.order)
     client = session.client(settings)
     try:
@@ -140,9 +140,3 @@ async def load_current_plan(session: Any, path: str) -> Any:
     if not plan.changes:
         raise UserError(f"{path} holds no changes")
     return StackPlan(path, desired, live, plan, settings)
-
-
-def _secret_texts(value: Any) -> list[str]:
-    from stream_iac.secrets import secret_values
-
-    return secret_values(value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from stream_iac.paths import dotted
 from stream_iac.plan import Change, Plan
 from stream_iac.render.text import SYMBOLS, summary_line
-from stream_iac.render.values import show, show_change
+from stream_iac.render.values import lookup, show_change, show_value
 from stream_iac.secrets import REDACTED
 
 MAX_CHARS = 60_000
@@ -65,7 +65,7 @@ def _section(change: Change, limit: int) -> str:
                 lines.append(f"~ {dotted(fc.path)}: {show_change(fc.before, fc.after, limit)}")
     elif change.action == "create":
         for path in change.changed_paths:
-            lines.append(f"+ {path}: {show(_lookup(change.after, path), limit)}")
+            lines.append(f"+ {path}: {show_value(lookup(change.after, path), limit)}")
     else:
         lines.append(f"- {change.address}")
     lines.extend(f"~ {path}: {REDACTED}" for path in change.sensitive_paths)
@@ -73,13 +73,6 @@ def _section(change: Change, limit: int) -> str:
         return title + "No fields to set.\n\n</details>\n"
     lines.append("```")
     return title + "\n".join(lines) + "\n\n</details>\n"
-
-
-def _lookup(obj: object, path: str) -> object:
-    value = obj
-    for key in path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
 
 
 def _fit(head: str, details: str, max_chars: int) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from stream_iac.paths import dotted
 from stream_iac.plan import Change, Plan
-from stream_iac.render.values import list_delta, show, show_change
+from stream_iac.render.values import lookup, show_change, show_value
 from stream_iac.secrets import REDACTED
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
@@ -37,7 +35,7 @@ def change_lines(change: Change, color: bool) -> list[str]:
     head = paint(f"  {SYMBOLS[change.action]} {change.action} {change.address}", COLORS[change.action], color)
     lines = [head]
     if change.action == "create":
-        lines.extend(f"      {path}: {show(_get(change.after, path))}" for path in change.changed_paths)
+        lines.extend(f"      {path}: {show_value(lookup(change.after, path))}" for path in change.changed_paths)
     elif change.action == "update":
         for fc in change.field_changes:
             if fc.sensitive:
@@ -45,15 +43,6 @@ def change_lines(change: Change, color: bool) -> list[str]:
             lines.append(f"      {dotted(fc.path)}: {show_change(fc.before, fc.after)}")
     lines.extend(f"      {path}: {REDACTED}" for path in change.sensitive_paths)
     return lines
-
-
-def _get(obj: Any, dotted_path: str) -> Any:
-    value = obj
-    for key in dotted_path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    if isinstance(value, list) and len(value) > 8:
-        return f"{len(value)} items"
-    return value
 
 
 def summary_line(plan: Plan) -> str:
@@ -65,5 +54,3 @@ def summary_line(plan: Plan) -> str:
         f"{unmanaged} unmanaged {noun} left alone."
     )
 
-
-__all__ = ["render_plan", "summary_line", "change_lines", "list_delta"]

@@ -19,6 +19,21 @@ def show(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def lookup(obj: Any, dotted_path: str) -> Any:
+    """The value at "a.b.c" inside nested mappings (None when absent)."""
+    value = obj
+    for key in dotted_path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def show_value(value: Any, limit: int = 120) -> str:
+    """A created field's value; a long list as its length (a blocklist may hold 10,000 words)."""
+    if isinstance(value, list) and len(value) > LIST_PREVIEW:
+        return f"{len(value)} items"
+    return show(value, limit)
+
+
 def show_change(before: Any, after: Any, limit: int = 120) -> str:
     """`5000 → 8000`, or for lists an added/removed summary when they are long."""
     if isinstance(before, list) and isinstance(after, list) and max(len(before), len(after)) > LIST_PREVIEW:
