@@ -16,6 +16,7 @@ import pytest
 import respx
 
 from stream_iac import __version__
+from stream_iac import client as client_module
 from stream_iac.client import RetryPolicy, StreamClient
 from stream_iac.errors import ApiError, OutcomeUnknown, TransportError
 from stream_iac.secrets import Secret
@@ -64,6 +65,13 @@ class RecordingThrottle(Throttle):
     def observe(self, op: str, headers: Mapping[str, str]) -> None:
         self.observed.append((op, dict(headers)))
         super().observe(op, headers)
+
+
+@pytest.fixture(autouse=True)
+def httpx_own_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    """respx intercepts httpx's own transport; the lean one is tested over real sockets
+    (tests/unit/test_transport.py)."""
+    monkeypatch.setattr(client_module, "_default_transport", lambda base_url: httpx.AsyncHTTPTransport())
 
 
 @pytest.fixture
