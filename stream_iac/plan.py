@@ -211,6 +211,8 @@ def _still_referenced(
     """A delete is refused at plan time when an object that stays would still refer to it."""
     targets = set(deleted)
     problems: list[str] = []
+    if not targets:
+        return problems
     for kind in KINDS:
         wanted = desired.bodies(kind.name)
         have = live.get(kind.name, {})

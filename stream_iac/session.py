@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stream_iac.kinds import BY_NAME
 from stream_iac.secrets import secret_values
 from stream_iac.settings import ConnectionSettings, resolve_settings
 from stream_iac.stack.validate import load_and_validate
@@ -58,9 +59,10 @@ class Session:
 
     def load(self, path: str | Path, *, allow_missing_env: bool = False) -> DesiredState:
         desired = load_and_validate(path, env=self.env, allow_missing_env=allow_missing_env)
-        for kind_objects in desired.objects.values():
-            for obj in kind_objects.values():
-                self.known_secrets.extend(secret_values(obj.body))
+        for kind_name, kind_objects in desired.objects.items():
+            if BY_NAME[kind_name].secret_paths:  # secrets are wrapped only at those paths
+                for obj in kind_objects.values():
+                    self.known_secrets.extend(secret_values(obj.body))
         return desired
 
 

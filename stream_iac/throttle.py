@@ -64,13 +64,13 @@ class RateLimitHeaders:
 
 
 def _first_value(headers: Mapping[str, str], name: str) -> str | None:
-    """The first non-empty comma-separated value of a header, looked up case-insensitively."""
-    wanted = name.lower()
-    for key, raw in headers.items():
-        if key.lower() == wanted:
-            for part in raw.split(","):
-                if part.strip():
-                    return part.strip()
+    """The first non-empty comma-separated value of a header (`headers` has lower-case names)."""
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    for part in raw.split(","):
+        if part.strip():
+            return part.strip()
     return None
 
 
@@ -94,11 +94,13 @@ def _as_float(text: str | None) -> float | None:
 
 
 def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitHeaders:
-    """Read `X-RateLimit-Limit/Remaining/Reset`; a missing or garbled header gives None."""
+    """Read `X-RateLimit-Limit/Remaining/Reset` (names in any case); a missing or garbled
+    header gives None."""
+    lowered = {key.lower(): value for key, value in headers.items()}
     return RateLimitHeaders(
-        limit=_as_int(_first_value(headers, "X-RateLimit-Limit")),
-        remaining=_as_int(_first_value(headers, "X-RateLimit-Remaining")),
-        reset=_as_float(_first_value(headers, "X-RateLimit-Reset")),
+        limit=_as_int(_first_value(lowered, "x-ratelimit-limit")),
+        remaining=_as_int(_first_value(lowered, "x-ratelimit-remaining")),
+        reset=_as_float(_first_value(lowered, "x-ratelimit-reset")),
     )
 
 
