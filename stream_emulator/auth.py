@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -20,6 +21,8 @@ from .errors import (
 
 # Tokens are signed by the client's clock; allow for skew against the (possibly injected) emulator clock.
 CLOCK_SKEW_LEEWAY_SECONDS = 60.0
+# Clients reuse one token for many requests; verifying its signature again gives the same answer.
+VERIFIED_TOKEN_CACHE_SIZE = 1024
 
 
 def unknown_api_key(api_key: str | None) -> ApiError:
@@ -32,14 +35,17 @@ def verify_server_token(authorization: str | None, secret: str, now: float) -> d
     """Return the claims of a valid server token, or raise the matching 401/403 ``ApiError``."""
     if not authorization:
         raise ApiError(401, AUTHENTICATION_ERROR, "missing authentication token (Authorization header)")
-    claims = _decode(authorization, secret)
+    claims = _verified_claims(authorization, secret)
     _check_time_claims(claims, now)
     if "user_id" in claims:
         raise ApiError(403, NOT_ALLOWED, "this endpoint requires server-side authentication, not a user token")
-    return claims
+    return dict(claims)  # a copy: the cached claims are shared by every request carrying this token
 
 
-def _decode(token: str, secret: str) -> dict[str, Any]:
+@lru_cache(maxsize=VERIFIED_TOKEN_CACHE_SIZE)
+def _verified_claims(token: str, secret: str) -> dict[str, Any]:
+    """The claims of a token with a valid HS256 signature (time claims are not checked here, so the
+    answer does not depend on time and is cached; a rejected token raises and is not cached)."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:

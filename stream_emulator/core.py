@@ -18,7 +18,7 @@ from .handlers.common import Context
 from .ratelimit import LimitInfo, RateLimiter
 from .routing import OPERATION_IDS, Operation, RouteMatch, match_route
 from .state import AppState
-from .wire import HttpRequest, HttpResponse, Outcome
+from .wire import HttpRequest, HttpResponse, Outcome, encode_json, encode_with_appended_fields
 
 UNROUTED_OPERATION = "UnknownOperation"
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -51,6 +51,17 @@ class AppStats:
         }
 
 
+@dataclass(frozen=True)
+class CachedRead:
+    """The answer to one read of one state object, with its payload's JSON (encoded once, as a
+    list of channel types or blocklists is large and asked for again and again)."""
+
+    state: AppState
+    status: int
+    payload: dict[str, Any]
+    encoded_payload: bytes
+
+
 @dataclass
 class AppRuntime:
     """One app's current state plus the recent versions that stale reads may still see."""
@@ -60,7 +71,7 @@ class AppRuntime:
     state: AppState
     state_since: float = -math.inf
     history: list[tuple[float, AppState]] = field(default_factory=list)
-    read_cache: dict[Any, tuple[AppState, int, dict[str, Any]]] = field(default_factory=dict)
+    read_cache: dict[Any, CachedRead] = field(default_factory=dict)
 
     def commit(self, new_state: AppState, now: float, keep_seconds: float) -> None:
         if keep_seconds > 0:
@@ -195,8 +206,7 @@ class Core:
                 status, payload = self._run_write(exchange, runtime, operation, params, body)
                 return self._success(exchange, status, payload), True
             state = self._read_view(runtime, request, exchange.now, request_draw)
-            status, payload = self._cached_read(exchange, runtime, state, operation, params, body)
-            return self._success(exchange, status, payload), False
+            return self._read(exchange, runtime, state, operation, params, body), False
         except ApiError as error:
             return self._error(exchange, error), False
         except Exception as exc:  # a bug in a handler must still produce a well-formed answer
@@ -211,24 +221,33 @@ class Core:
         runtime.commit(working, exchange.now, self.settings.stale_read_ms / 1000.0)
         return status, payload
 
+    def _read(
+        self, exchange: _Exchange, runtime: AppRuntime, state: AppState, operation: Operation,
+        params: dict[str, str], body: Any,
+    ) -> HttpResponse:
+        if exchange.request.method != "GET" or operation.operation_id == "GetRateLimits":
+            status, payload = operation.handler(self._context(exchange, runtime, state, params, body))
+            return self._success(exchange, status, payload)
+        cached = self._cached_read(exchange, runtime, state, operation, params, body)
+        return self._success(exchange, cached.status, cached.payload, cached.encoded_payload)
+
     def _cached_read(
         self, exchange: _Exchange, runtime: AppRuntime, state: AppState, operation: Operation,
         params: dict[str, str], body: Any,
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> CachedRead:
         """A read of an unchanged state gives the same answer: states are replaced, never
         changed, on write, so answers are kept per state object (the rate-limit read is not)."""
-        if exchange.request.method != "GET" or operation.operation_id == "GetRateLimits":
-            return operation.handler(self._context(exchange, runtime, state, params, body))
         query = tuple(sorted((k, tuple(v)) for k, v in exchange.request.query.items() if k != "api_key"))
         key = (operation.operation_id, exchange.request.raw_path, query)
         cached = runtime.read_cache.get(key)
-        if cached is not None and cached[0] is state:
-            return cached[1], cached[2]
+        if cached is not None and cached.state is state:
+            return cached
         status, payload = operation.handler(self._context(exchange, runtime, state, params, body))
         if len(runtime.read_cache) > 256:
             runtime.read_cache.clear()
-        runtime.read_cache[key] = (state, status, payload)
-        return status, payload
+        cached = CachedRead(state, status, payload, encode_json(payload))
+        runtime.read_cache[key] = cached
+        return cached
 
     def _read_view(self, runtime: AppRuntime, request: HttpRequest, now: float, request_draw: RequestDraw) -> AppState:
         if request.method != "GET" or self.settings.stale_read_ms <= 0:
@@ -261,8 +280,15 @@ class Core:
     def _duration(self, exchange: _Exchange) -> str:
         return f"{(time.perf_counter() - exchange.started) * 1000:.2f}ms"
 
-    def _success(self, exchange: _Exchange, status: int, payload: dict[str, Any]) -> HttpResponse:
-        return HttpResponse(status, {**payload, "duration": self._duration(exchange)}, dict(exchange.headers))
+    def _success(
+        self, exchange: _Exchange, status: int, payload: dict[str, Any], encoded_payload: bytes | None = None
+    ) -> HttpResponse:
+        duration = {"duration": self._duration(exchange)}
+        body = {**payload, **duration}
+        if encoded_payload is None or "duration" in payload:
+            return HttpResponse(status, body, dict(exchange.headers))
+        encoded = encode_with_appended_fields(encoded_payload, duration)
+        return HttpResponse.pre_encoded(status, body, encoded, dict(exchange.headers))
 
     def _error(self, exchange: _Exchange, error: ApiError) -> HttpResponse:
         body = error_body(exchange.operation_id, error, self._duration(exchange))

@@ -20,6 +20,7 @@ from .handlers.push import provider_view
 from .handlers.retention import policy_view
 from .handlers.roles import all_role_views
 from .persistence import decode_app_states, load_state_file, save_state_file
+from .routing import WRITE_METHODS
 from .state import AppState, fresh_app_state
 from .wire import HttpRequest, Outcome
 
@@ -64,6 +65,9 @@ class Emulator:
         self.builtins = load_builtins()
         self._state_path = Path(self.options.state_file) if self.options.state_file else None
         self._lock = threading.RLock()
+        self._save_lock = threading.Lock()  # orders state file writes, which happen outside ``_lock``
+        self._state_version = 0
+        self._saved_version = 0
         saved = load_state_file(self._state_path) if self._state_path else {}
         self._dormant_apps = {key: raw for key, raw in saved.items() if key not in dict(self.options.apps)}
         restored = decode_app_states({key: raw for key, raw in saved.items() if key in dict(self.options.apps)})
@@ -94,9 +98,15 @@ class Emulator:
         arrived = self.clock()
         with self._lock:
             result = self._core.handle(request, arrived)
-            if result.wrote_app is not None:
-                self._save()
+            pending = self._capture_state() if result.wrote_app is not None else None
+        if pending is not None:
+            self._write_state(*pending)
         return result.outcome
+
+    def dispatch_may_block(self, request: HttpRequest) -> bool:
+        """Whether ``dispatch(request)`` may wait for disk I/O (a write persisted to the state file);
+        otherwise it only computes, and an event loop may call it directly."""
+        return self._state_path is not None and request.method.upper() in WRITE_METHODS
 
     def transport(self) -> httpx.BaseTransport:
         from .transports import EmulatorTransport
@@ -111,11 +121,27 @@ class Emulator:
     # -- persistence ------------------------------------------------------------------------------------------
 
     def _save(self) -> None:
+        pending = self._capture_state()
+        if pending is not None:
+            self._write_state(*pending)
+
+    def _capture_state(self) -> tuple[int, dict[str, dict[str, Any]]] | None:
+        """A numbered copy of every app's state to persist; call with ``_lock`` held. The copy lets the
+        file be written after ``_lock`` is released, so reads never wait for the disk."""
         if self._state_path is None:
-            return
+            return None
+        self._state_version += 1
         apps = {**self._dormant_apps}
         apps.update({key: runtime.state.to_json() for key, runtime in self._core.apps.items()})
-        save_state_file(self._state_path, apps)
+        return self._state_version, apps
+
+    def _write_state(self, version: int, apps: dict[str, dict[str, Any]]) -> None:
+        """Write a captured state unless a newer one is already on disk (it includes this one's changes)."""
+        with self._save_lock:
+            if self._state_path is None or version <= self._saved_version:
+                return
+            save_state_file(self._state_path, apps)
+            self._saved_version = version
 
     # -- inspection and test hooks ------------------------------------------------------------------------------
 
@@ -173,4 +199,6 @@ class Emulator:
                 state.channel_counts[channel_type] = state.channel_counts.get(channel_type, 0) + count
 
             self._core.mutate(api_key, add)
-            self._save()
+            pending = self._capture_state()
+        if pending is not None:
+            self._write_state(*pending)

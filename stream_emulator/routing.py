@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .handlers import (
@@ -78,6 +79,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("GetRateLimits", "GET", "/rate_limits", rate_limits.get_rate_limits),
 )
 OPERATION_IDS: tuple[str, ...] = tuple(operation.operation_id for operation in OPERATIONS)
+WRITE_METHODS: frozenset[str] = frozenset(operation.method for operation in OPERATIONS if operation.writes)
 
 
 @dataclass(frozen=True)
@@ -87,36 +89,61 @@ class RouteMatch:
     allowed_methods: tuple[str, ...]
 
 
-def _match_segments(pattern: list[str], segments: list[str]) -> dict[str, str] | None:
-    if len(pattern) != len(segments):
-        return None
-    params: dict[str, str] = {}
-    for expected, actual in zip(pattern, segments, strict=True):
-        if expected.startswith("{") and expected.endswith("}"):
-            if actual == "":
+def _parameter_name(segment: str) -> str | None:
+    """``name`` for a ``{name}`` pattern segment, None for a literal one."""
+    return segment[1:-1] if segment.startswith("{") and segment.endswith("}") else None
+
+
+@dataclass(frozen=True)
+class _CompiledOperation:
+    operation: Operation
+    segments: tuple[str, ...]
+    parameters: tuple[str | None, ...]  # per segment: the parameter name, None for a literal
+    literal_segments: int
+
+    def match(self, segments: Sequence[str]) -> dict[str, str] | None:
+        params: dict[str, str] = {}
+        for expected, parameter, actual in zip(self.segments, self.parameters, segments, strict=True):
+            if parameter is None:
+                if expected != actual:
+                    return None
+            elif actual == "":
                 return None
-            params[expected[1:-1]] = actual
-        elif expected != actual:
-            return None
-    return params
+            else:
+                params[parameter] = actual
+        return params
 
 
-def _literal_segment_count(operation: Operation) -> int:
-    return sum(1 for segment in operation.segments if not segment.startswith("{"))
+def _compile(operation: Operation) -> _CompiledOperation:
+    segments = tuple(operation.segments)
+    parameters = tuple(_parameter_name(segment) for segment in segments)
+    return _CompiledOperation(operation, segments, parameters, parameters.count(None))
+
+
+def _operations_by_segment_count() -> dict[int, tuple[_CompiledOperation, ...]]:
+    """Compiled once at import: matching runs on every request and only same-length patterns can match."""
+    grouped: dict[int, list[_CompiledOperation]] = {}
+    for operation in OPERATIONS:
+        compiled = _compile(operation)
+        grouped.setdefault(len(compiled.segments), []).append(compiled)
+    return {length: tuple(items) for length, items in grouped.items()}
+
+
+_OPERATIONS_BY_SEGMENT_COUNT = _operations_by_segment_count()
 
 
 def match_route(method: str, segments: list[str]) -> RouteMatch | None:
     """Find the operation for a path; literal segments win over parameters (``/retention_policy/runs``)."""
-    candidates: list[tuple[Operation, dict[str, str]]] = []
-    for operation in OPERATIONS:
-        params = _match_segments(operation.segments, segments)
+    candidates: list[tuple[_CompiledOperation, dict[str, str]]] = []
+    for compiled in _OPERATIONS_BY_SEGMENT_COUNT.get(len(segments), ()):
+        params = compiled.match(segments)
         if params is not None:
-            candidates.append((operation, params))
+            candidates.append((compiled, params))
     if not candidates:
         return None
-    allowed = tuple(sorted({operation.method for operation, _ in candidates}))
-    same_method = [item for item in candidates if item[0].method == method]
+    allowed = tuple(sorted({compiled.operation.method for compiled, _ in candidates}))
+    same_method = [item for item in candidates if item[0].operation.method == method]
     if not same_method:
         return RouteMatch(None, {}, allowed)
-    operation, params = max(same_method, key=lambda item: _literal_segment_count(item[0]))
-    return RouteMatch(operation, params, allowed)
+    compiled, params = max(same_method, key=lambda item: item[0].literal_segments)
+    return RouteMatch(compiled.operation, params, allowed)

@@ -41,17 +41,39 @@ class HttpRequest:
         return [unquote(segment) for segment in self.raw_path.split("/")[1:]]
 
 
+def encode_json(value: Any) -> bytes:
+    """The compact JSON of every response body."""
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def encode_with_appended_fields(encoded_object: bytes, fields: dict[str, Any]) -> bytes:
+    """``encode_json({**obj, **fields})`` from ``encoded_object == encode_json(obj)``, without encoding
+    ``obj`` again; only valid when no key of ``fields`` is in ``obj``."""
+    if not fields:
+        return encoded_object
+    members = b",".join(encode_json(name) + b":" + encode_json(value) for name, value in fields.items())
+    separator = b"" if encoded_object == b"{}" else b","
+    return encoded_object[:-1] + separator + members + b"}"
+
+
 @dataclass
 class HttpResponse:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def pre_encoded(cls, status: int, body: dict[str, Any], encoded: bytes, headers: dict[str, str]) -> HttpResponse:
+        """A response whose caller already holds ``encode_json(body)``."""
+        response = cls(status, body, headers)
+        response.__dict__["_encoded"] = encoded
+        return response
+
     def encoded_body(self) -> bytes:
         """Encoded once and kept: headers need the length, and a blocklist list can be megabytes."""
         cached: bytes | None = self.__dict__.get("_encoded")
         if cached is None:
-            cached = json.dumps(self.body, separators=(",", ":")).encode()
+            cached = encode_json(self.body)
             self.__dict__["_encoded"] = cached
         return cached
 

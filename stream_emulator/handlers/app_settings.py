@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -15,6 +14,7 @@ from .common import (
     Context,
     Result,
     apply_grants,
+    json_copy,
     mask,
     ok,
     timestamp_to_ns,
@@ -50,16 +50,16 @@ def get_app(ctx: Context) -> Result:
 
 def app_view(state: AppState, builtins: Builtins, api_key: str, reveal_secrets: bool) -> dict[str, Any]:
     settings = state.settings
-    view: dict[str, Any] = copy.deepcopy(builtins.app_defaults)
+    view: dict[str, Any] = json_copy(builtins.app_defaults)
     for name, value in settings.items():
         if name not in WRITE_ONLY_FIELDS and name not in SPECIAL_FIELDS:
-            view[name] = copy.deepcopy(value)
+            view[name] = json_copy(value)
     view.update(
         id=state.app_id,
         name=api_key,
         organization=APP_ORGANIZATION,
         placement=APP_PLACEMENT,
-        grants=copy.deepcopy(state.grants.get(APP_SCOPE, {})),
+        grants=json_copy(state.grants.get(APP_SCOPE, {})),
         channel_configs={name: channel_config_view(state, config) for name, config in state.channel_types.items()},
         call_types={},
         policies={},
@@ -77,12 +77,12 @@ def app_view(state: AppState, builtins: Builtins, api_key: str, reveal_secrets: 
 
 
 def _without(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    return {key: copy.deepcopy(value) for key, value in data.items() if key not in names}
+    return {key: json_copy(value) for key, value in data.items() if key not in names}
 
 
 def hook_view(hook: dict[str, Any], reveal_secrets: bool) -> dict[str, Any]:
     if reveal_secrets:
-        return copy.deepcopy(hook)
+        return json_copy(hook)
     view = _without(hook, HOOK_SECRETS)
     if "failover_config" in view:
         view["failover_config"] = _without(view["failover_config"], ("gcs_credentials",))
@@ -145,7 +145,7 @@ def update_app(ctx: Context) -> Result:
     for name in MERGED_OBJECTS:
         if body.get(name) is not None:
             given_fields = {key: value for key, value in body[name].items() if value is not None}
-            settings[name] = {**settings.get(name, {}), **copy.deepcopy(given_fields)}
+            settings[name] = {**settings.get(name, {}), **json_copy(given_fields)}
     _check_push_credentials(settings, body, version)
     if body.get("event_hooks") is not None:
         settings["event_hooks"] = _merge_event_hooks(ctx, settings.get("event_hooks", []), body["event_hooks"])
@@ -156,7 +156,7 @@ def update_app(ctx: Context) -> Result:
     handled = {"grants", "push_config", "event_hooks", "revoke_tokens_issued_before", *MERGED_OBJECTS}
     for name, value in body.items():
         if name not in handled and value is not None:
-            settings[name] = copy.deepcopy(value)
+            settings[name] = json_copy(value)
     return ok()  # UpdateApp is declared 200 and echoes no settings
 
 
@@ -200,7 +200,7 @@ def _merge_event_hooks(ctx: Context, existing: list[dict[str, Any]], hooks: list
     by_id = {hook["id"]: hook for hook in existing if "id" in hook}
     merged: list[dict[str, Any]] = []
     for hook in hooks:
-        new_hook = {key: copy.deepcopy(value) for key, value in hook.items() if value is not None}
+        new_hook = {key: json_copy(value) for key, value in hook.items() if value is not None}
         new_hook.pop("created_at", None)
         new_hook.pop("updated_at", None)
         previous = by_id.get(new_hook.get("id", ""))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -11,7 +10,7 @@ from ..errors import bad_request, not_found
 from ..request_schemas import CREATE_CHANNEL_TYPE, UPDATE_CHANNEL_TYPE
 from ..state import AppState
 from .commands import command_object, expand_command_refs
-from .common import Context, Result, apply_grants, created, ok, validate_grants
+from .common import Context, Result, apply_grants, created, json_copy, ok, validate_grants
 
 READ_ONLY_UPDATE_FIELDS = ("name", "created_at", "updated_at")
 CLEARABLE_WITH_NULL = ("automod_thresholds", "partition_ttl")
@@ -22,7 +21,7 @@ GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
 
 
 def _sorted_policies(config: dict[str, Any]) -> list[dict[str, Any]]:
-    policies = copy.deepcopy(config.get("permissions", []))
+    policies = json_copy(config.get("permissions", []))
     return sorted(policies, key=lambda policy: -int(policy.get("priority", 0)))
 
 
@@ -30,9 +29,9 @@ def channel_type_view(
     state: AppState, builtins: Builtins, config: dict[str, Any], command_objects: bool
 ) -> dict[str, Any]:
     """ChannelTypeConfig: GET/list use command objects, create/update responses use names."""
-    view = copy.deepcopy(config)
+    view = json_copy(config)
     view["permissions"] = _sorted_policies(config)
-    view["grants"] = copy.deepcopy(state.grants.get(config["name"], {}))
+    view["grants"] = json_copy(state.grants.get(config["name"], {}))
     if command_objects:
         view["commands"] = [command_object(state, builtins, name) for name in config["commands"]]
     return view
@@ -40,7 +39,7 @@ def channel_type_view(
 
 def channel_config_view(state: AppState, config: dict[str, Any]) -> dict[str, Any]:
     """ChannelConfig as embedded in GetApp (no grants or v1 permissions, command names)."""
-    view = copy.deepcopy(config)
+    view = json_copy(config)
     view.pop("permissions", None)
     return view
 
@@ -80,7 +79,7 @@ def _apply_fields(ctx: Context, config: dict[str, Any], body: dict[str, Any]) ->
             if name in CLEARABLE_WITH_NULL:
                 config.pop(name, None)
         else:
-            config[name] = copy.deepcopy(value)
+            config[name] = json_copy(value)
 
 
 def _existing(ctx: Context) -> dict[str, Any]:
@@ -116,7 +115,7 @@ def create_channel_type(ctx: Context) -> Result:
         raise bad_request(f"an app can have at most {maximum} channel types")
     _check_values(body)
     _check_references(ctx, body)
-    config: dict[str, Any] = copy.deepcopy(ctx.builtins.custom_channel_type_defaults)
+    config: dict[str, Any] = json_copy(ctx.builtins.custom_channel_type_defaults)
     config.update(name=name, permissions=[], created_at=ctx.now_ns, updated_at=ctx.now_ns)
     _apply_fields(ctx, config, body)
     defaults = ctx.builtins.grants_for_new_scope(name)

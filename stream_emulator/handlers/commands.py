@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..builtins import Builtins
 from ..errors import bad_request, not_found
 from ..request_schemas import CREATE_COMMAND, UPDATE_COMMAND
 from ..state import AppState
-from .common import Context, Result, created, dedupe, given, ok
+from .common import Context, Result, created, dedupe, given, json_copy, ok
 
 ALL_COMMANDS = "all"
 
@@ -23,13 +22,13 @@ def builtin_command(builtins: Builtins, name: str) -> dict[str, Any] | None:
 
 def all_commands(state: AppState, builtins: Builtins) -> list[dict[str, Any]]:
     """Built-in commands first, then custom ones in creation order."""
-    return [dict(command) for command in builtins.commands] + [copy.deepcopy(c) for c in state.commands.values()]
+    return [dict(command) for command in builtins.commands] + [json_copy(c) for c in state.commands.values()]
 
 
 def command_object(state: AppState, builtins: Builtins, name: str) -> dict[str, Any]:
     custom = state.commands.get(name)
     if custom is not None:
-        return copy.deepcopy(custom)
+        return json_copy(custom)
     builtin = builtin_command(builtins, name)
     if builtin is None:  # cannot happen: deleting a referenced command is refused
         return {"name": name, "description": "", "args": "", "set": ""}
@@ -72,7 +71,7 @@ def _existing_custom(ctx: Context) -> dict[str, Any]:
 
 
 def list_commands(ctx: Context) -> Result:
-    return ok({"commands": [copy.deepcopy(command) for command in ctx.state.commands.values()]})
+    return ok({"commands": [json_copy(command) for command in ctx.state.commands.values()]})
 
 
 def create_command(ctx: Context) -> Result:
@@ -88,7 +87,7 @@ def create_command(ctx: Context) -> Result:
         "updated_at": ctx.now_ns,
     }
     ctx.state.commands[name] = command
-    return created({"command": copy.deepcopy(command)})
+    return created({"command": json_copy(command)})
 
 
 def _check_new_command_name(ctx: Context, name: str) -> None:
@@ -107,7 +106,7 @@ def get_command(ctx: Context) -> Result:
     command = ctx.state.commands.get(name) or builtin_command(ctx.builtins, name)
     if command is None:
         raise not_found(f'command "{name}" doesn\'t exist')
-    return ok(copy.deepcopy(command))
+    return ok(json_copy(command))
 
 
 def update_command(ctx: Context) -> Result:
@@ -117,7 +116,7 @@ def update_command(ctx: Context) -> Result:
         if given(body, field):
             command[field] = body[field]
     command["updated_at"] = ctx.now_ns
-    return created({"command": copy.deepcopy(command)})
+    return created({"command": json_copy(command)})
 
 
 def delete_command(ctx: Context) -> Result:

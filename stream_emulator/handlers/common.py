@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..builtins import Builtins, builtin_permissions
 from ..errors import bad_request
@@ -14,6 +14,17 @@ from ..schema import Node
 from ..state import AppState
 
 SECRET_MASK = "********"
+JsonValue = TypeVar("JsonValue")
+
+
+def json_copy(value: JsonValue) -> JsonValue:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), as ``copy.deepcopy`` makes of it but
+    several times faster: views copy large parts of the state on every uncached read."""
+    if isinstance(value, dict):
+        return cast(JsonValue, {key: json_copy(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return cast(JsonValue, [json_copy(item) for item in value])
+    return value
 
 
 @dataclass

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import re
+from functools import cache
 from typing import Any
 
 from ..builtins import BuiltinPermission, Builtins, builtin_permissions
 from ..errors import bad_request, not_found
 from ..request_schemas import CREATE_PERMISSION, UPDATE_PERMISSION
-from .common import Context, Result, created, ok, scopes_granting_permission
+from .common import Context, Result, created, json_copy, ok, scopes_granting_permission
 
 APP_LEVEL_RESOURCES = ("User", "FlagReport")
 
@@ -18,6 +18,7 @@ def _level(resource_type: str) -> str:
     return "app" if resource_type in APP_LEVEL_RESOURCES else "channel"
 
 
+@cache  # a pure function of the few hundred actions, called for each of them on every list
 def _title(action: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", action)
 
@@ -52,7 +53,7 @@ def custom_permission_view(builtins: Builtins, stored: dict[str, Any]) -> dict[s
         "level": _level(resource_type),
         "owner_resource": resource_type.lower() if stored.get("owner") else "",
         "tags": [],
-        "condition": copy.deepcopy(stored["condition"]),
+        "condition": json_copy(stored["condition"]),
     }
 
 
@@ -63,7 +64,7 @@ def _check_action(ctx: Context, action: str) -> None:
 
 def _stored_fields(body: dict[str, Any]) -> dict[str, Any]:
     fields = ("name", "action", "condition", "description", "owner", "same_team")
-    return {name: copy.deepcopy(body[name]) for name in fields if body.get(name) is not None}
+    return {name: json_copy(body[name]) for name in fields if body.get(name) is not None}
 
 
 def _existing_custom(ctx: Context) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -10,7 +9,7 @@ from ..errors import bad_request, not_found
 from ..request_schemas import PUSH_TYPES, UPSERT_PUSH_PROVIDER, UPSERT_PUSH_TEMPLATE
 from ..schema import Str
 from .app_settings import PROVIDER_PUSH_VERSIONS, push_version
-from .common import Context, Result, created, ok, timestamp_to_ns
+from .common import Context, Result, created, json_copy, ok, timestamp_to_ns
 
 PROVIDER_SECRETS = (
     "apn_auth_key", "apn_p12_cert", "firebase_credentials", "firebase_server_key", "huawei_app_secret",
@@ -24,7 +23,7 @@ PROVIDER_TYPE = Str(enum=PUSH_TYPES)
 
 def provider_view(provider: dict[str, Any], reveal_secrets: bool) -> dict[str, Any]:
     hidden = SERVER_FIELDS if reveal_secrets else SERVER_FIELDS + PROVIDER_SECRETS + WRITE_ONLY_PROVIDER_FIELDS
-    return {key: copy.deepcopy(value) for key, value in provider.items() if key not in hidden}
+    return {key: json_copy(value) for key, value in provider.items() if key not in hidden}
 
 
 def template_key(provider_type: str, provider_name: str, event_type: str) -> str:
@@ -35,7 +34,7 @@ TEMPLATE_LOOKUP_FIELDS = ("push_provider_type", "push_provider_name")
 
 
 def template_view(template: dict[str, Any]) -> dict[str, Any]:
-    return {key: copy.deepcopy(value) for key, value in template.items() if key not in TEMPLATE_LOOKUP_FIELDS}
+    return {key: json_copy(value) for key, value in template.items() if key not in TEMPLATE_LOOKUP_FIELDS}
 
 
 def _check_provider_payload(provider: dict[str, Any]) -> None:
@@ -73,7 +72,7 @@ def upsert_push_provider(ctx: Context) -> Result:
         if len(ctx.state.push_providers) >= maximum:
             raise bad_request(f"an app can have at most {maximum} push providers")
         existing = {"internal_id": ctx.state.new_id(ctx.api_key, "push_provider"), "created_at": ctx.now_ns}
-    provider = {**existing, **copy.deepcopy(given_fields), "updated_at": ctx.now_ns}
+    provider = {**existing, **json_copy(given_fields), "updated_at": ctx.now_ns}
     if "disabled_at" in given_fields:
         provider["disabled_at"] = timestamp_to_ns(given_fields["disabled_at"])
     ctx.state.push_providers[name] = provider
