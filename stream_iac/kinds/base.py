@@ -3,6 +3,7 @@ this class: everything that differs between kinds is data here, or one of the sm
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, get_args
@@ -37,11 +38,16 @@ class StackPart(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _booleans_are_not_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, bool) and info.field_name is not None:
-            annotation = cls.model_fields[info.field_name].annotation
-            if _is_number_type(annotation) and not _is_bool_type(annotation):
-                raise ValueError("must be a number, not true/false (YAML reads unquoted yes/no/on/off as true/false)")
+        if isinstance(value, bool) and info.field_name is not None and _wants_number(cls, info.field_name):
+            raise ValueError("must be a number, not true/false (YAML reads unquoted yes/no/on/off as true/false)")
         return value
+
+
+@functools.cache
+def _wants_number(model: type[BaseModel], field_name: str) -> bool:
+    """Whether a field takes numbers but not booleans (asked for every boolean in a stack)."""
+    annotation = model.model_fields[field_name].annotation
+    return _is_number_type(annotation) and not _is_bool_type(annotation)
 
 
 def _is_bool_type(annotation: Any) -> bool:
