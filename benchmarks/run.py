@@ -31,7 +31,7 @@ from stream_iac.client import StreamClient  # noqa: E402
 from stream_iac.executor import Executor  # noqa: E402
 from stream_iac.kinds import KINDS  # noqa: E402
 from stream_iac.plan import PlanOptions, build_plan, read_live  # noqa: E402
-from stream_iac.runner import Session, plan_stacks  # noqa: E402
+from stream_iac.runner import Session, plan_stacks, run  # noqa: E402
 from stream_iac.settings import ConnectionSettings  # noqa: E402
 from stream_iac.stack.validate import load_and_validate  # noqa: E402
 from stream_iac.throttle import DOCUMENTED_LIMITS  # noqa: E402
@@ -293,7 +293,7 @@ async def _apply_all(session: Session, stacks: list[str]) -> None:
 
 def _timed_plan(session: Session, stacks: list[str]) -> float:
     t0 = time.perf_counter()
-    results = asyncio.run(plan_stacks(session, stacks, PlanOptions()))
+    results = run(plan_stacks(session, stacks, PlanOptions()))
     elapsed = time.perf_counter() - t0
     assert all(r.plan.empty for r in results)
     return elapsed

@@ -30,7 +30,16 @@ class StackPlan:
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    """asyncio.run, with the result kept out of the main task: on Python 3.11, closing the loop
+    formats the main task's repr, result included (the SIGINT handler check), and the full repr
+    of many plans costs milliseconds per stack."""
+    results: list[T] = []
+
+    async def main() -> None:
+        results.append(await coro)
+
+    asyncio.run(main())
+    return results[0]
 
 
 async def plan_stack(session: Session, path: str, options: PlanOptions) -> StackPlan:
