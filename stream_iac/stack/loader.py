@@ -54,6 +54,7 @@ _SCALAR_BUILDERS: dict[str, Any] = {
     _TAG + "float": _CONSTRUCTOR.construct_yaml_float,
 }
 _KEY_TAGS = _TEXT_TAGS | set(_SCALAR_BUILDERS)
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
 _INCLUDE = ("stack", "include")
 _VARS = ("stack", "vars")
 
@@ -105,9 +106,10 @@ class _WordList:
     lines: tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Item:
-    """A value as written: dict[str, _Item] | list[_Item] | scalar | _Template. Never mutated."""
+    """A value as written: dict[str, _Item] | list[_Item] | scalar | _Template. Never mutated
+    (not frozen only because a frozen dataclass is slow to build, and there is one per value)."""
 
     value: Any
     loc: Location
@@ -312,26 +314,27 @@ class _Builder:
         return Location(self.shown, mark.line + 1, mark.column + 1)
 
     def build(self, node: yaml.Node, depth: int, key_loc: Location | None = None) -> _Item:
-        loc = self.loc(node.start_mark)
+        mark = node.start_mark
+        loc = Location(self.shown, mark.line + 1, mark.column + 1)
         self.count += 1
         if self.count > MAX_VALUES:
             raise _Abort(loc, f"too many values (more than {MAX_VALUES:,}, counting alias expansions)")
+        if type(node) is yaml.ScalarNode:  # most values; a scalar cannot contain an alias
+            return _Item(self.scalar(node, loc), loc, self.source, key_loc)
         if depth > MAX_DEPTH:
             raise _Abort(loc, f"nested more than {MAX_DEPTH} levels deep")
         if id(node) in self.active:
             raise _Abort(loc, "recursive alias (an anchor used inside itself)")
         self.active.add(id(node))
         try:
-            return _Item(self.value(node, depth, loc), loc, self.source, key_loc)
+            return _Item(self.collection(node, depth, loc), loc, self.source, key_loc)
         finally:
             self.active.discard(id(node))
 
-    def value(self, node: yaml.Node, depth: int, loc: Location) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, loc)
-        if isinstance(node, yaml.SequenceNode) and node.tag == _TAG + "seq":
+    def collection(self, node: yaml.Node, depth: int, loc: Location) -> Any:
+        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
             return [self.build(child, depth + 1) for child in node.value]
-        if isinstance(node, yaml.MappingNode) and node.tag == _TAG + "map":
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
             return self.mapping(node, depth)
         self.unsupported(node.tag, loc)
         return None
@@ -340,6 +343,9 @@ class _Builder:
         self.problems.append((loc, f"unsupported YAML tag {tag.replace(_TAG, '!!')!r}"))
 
     def scalar(self, node: yaml.ScalarNode, loc: Location) -> Any:
+        if node.tag == _STR:
+            value = node.value
+            return self.text(value, loc) if refs.might_have_refs(value) else value
         if node.tag in _TEXT_TAGS:
             return self.text(str(node.value), loc)
         builder = _SCALAR_BUILDERS.get(node.tag)
