@@ -32,7 +32,10 @@ def _canon(value: Any) -> Any:
 def _same_set(desired: list[Any], live: Any) -> bool:
     if not isinstance(live, list):
         return not desired
-    return {_canon(v) for v in desired} == {_canon(v) for v in live}
+    try:  # lists of names: compared as they are
+        return set(desired) == set(live)
+    except TypeError:  # mappings in the list
+        return {_canon(v) for v in desired} == {_canon(v) for v in live}
 
 
 class _Comparer:
@@ -42,7 +45,7 @@ class _Comparer:
         self.changes: list[FieldChange] = []
 
     def walk(self, path: Path, desired: Any, live: Any) -> None:
-        if isinstance(desired, Secret) or matches_any(self.kind.secret_paths, path):
+        if isinstance(desired, Secret) or self.kind.secret_paths and matches_any(self.kind.secret_paths, path):
             self.secret(path, live)
         elif isinstance(desired, dict):
             live_map = live if isinstance(live, dict) else {}
