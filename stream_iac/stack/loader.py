@@ -128,10 +128,11 @@ def _abs(path: Path) -> Path:
 
 def shown_path(path: Path) -> str:
     """A path as shown to users: relative to the working directory when under it."""
-    try:
-        return str(path.relative_to(_abs(Path.cwd())))
-    except ValueError:
-        return str(path)
+    text, cwd = str(path), os.getcwd()
+    if text == cwd:
+        return "."
+    under = cwd.rstrip(os.sep) + os.sep  # string work: pathlib costs more than the rest of a small file
+    return text[len(under):] if text.startswith(under) else text
 
 
 def _is_under(path: Path, folder: Path) -> bool:

@@ -663,3 +663,21 @@ def test_only_stack_errors_escape_for_structured_stacks(tmp_path: Path, doc: dic
     else:
         for key_path in raw.refs:
             assert key_path in raw.locations
+
+
+@pytest.mark.parametrize(
+    ("cwd", "path", "shown"),
+    [
+        ("/work/main", "/work/main", "."),
+        ("/work/main", "/work/main/stack/app.yaml", "stack/app.yaml"),
+        ("/work/main", "/work/mainline/app.yaml", "/work/mainline/app.yaml"),  # a sibling, not under
+        ("/work/main", "/work", "/work"),
+        ("/work/main", "relative/app.yaml", "relative/app.yaml"),
+        ("/", "/etc/stack.yaml", "etc/stack.yaml"),
+    ],
+)
+def test_shown_path_is_relative_only_under_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch, cwd: str, path: str, shown: str
+) -> None:
+    monkeypatch.setattr(os, "getcwd", lambda: cwd)
+    assert loader.shown_path(Path(path)) == shown
