@@ -96,6 +96,13 @@ def test_big_word_lists_compare_as_sets() -> None:
     assert change.path == ("words",)
 
 
+def test_set_lists_of_mappings_ignore_order_but_not_content() -> None:
+    a, b = {"blocklist": "a", "behavior": "block"}, {"blocklist": "b", "behavior": "flag"}
+    assert compare(CT, {"blocklists": [a, b]}, {"blocklists": [dict(reversed(b.items())), a]}) == []
+    [change] = compare(CT, {"blocklists": [a, {**b, "behavior": "block"}]}, {"blocklists": [b, a]})
+    assert change.path == ("blocklists",)
+
+
 def test_create_payload_defers_fields_the_create_call_does_not_take() -> None:
     first, later = create_payloads(CT, {"automod": "AI", "quotes": False, "search": True})
     assert first == {"automod": "AI", "search": True}
