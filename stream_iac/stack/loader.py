@@ -54,7 +54,7 @@ _SCALAR_BUILDERS: dict[str, Any] = {
     _TAG + "float": _CONSTRUCTOR.construct_yaml_float,
 }
 _KEY_TAGS = _TEXT_TAGS | set(_SCALAR_BUILDERS)
-_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+_SEQ, _MAP = _TAG + "seq", _TAG + "map"
 _INCLUDE = ("stack", "include")
 _VARS = ("stack", "vars")
 
@@ -315,15 +315,14 @@ class _Builder:
         return Location(self.shown, mark.line + 1, mark.column + 1)
 
     def build(self, node: yaml.Node, depth: int, key_loc: Location | None = None) -> _Item:
-        mark = node.start_mark
-        loc = Location(self.shown, mark.line + 1, mark.column + 1)
+        loc = self.loc(node.start_mark)
         self.count += 1
         if self.count > MAX_VALUES:
             raise _Abort(loc, f"too many values (more than {MAX_VALUES:,}, counting alias expansions)")
-        if type(node) is yaml.ScalarNode:  # most values; a scalar cannot contain an alias
-            return _Item(self.scalar(node, loc), loc, self.source, key_loc)
         if depth > MAX_DEPTH:
             raise _Abort(loc, f"nested more than {MAX_DEPTH} levels deep")
+        if type(node) is yaml.ScalarNode:  # most values; a scalar cannot contain an alias
+            return _Item(self.scalar(node, loc), loc, self.source, key_loc)
         if id(node) in self.active:
             raise _Abort(loc, "recursive alias (an anchor used inside itself)")
         self.active.add(id(node))
@@ -344,9 +343,6 @@ class _Builder:
         self.problems.append((loc, f"unsupported YAML tag {tag.replace(_TAG, '!!')!r}"))
 
     def scalar(self, node: yaml.ScalarNode, loc: Location) -> Any:
-        if node.tag == _STR:
-            value = node.value
-            return self.text(value, loc) if refs.might_have_refs(value) else value
         if node.tag in _TEXT_TAGS:
             return self.text(str(node.value), loc)
         builder = _SCALAR_BUILDERS.get(node.tag)
