@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stream_iac.kinds.base import JSON, Kind
-from stream_iac.paths import Path, matches_any
+from stream_iac.paths import FieldPath, matches_any
 from stream_iac.secrets import Secret
 
 _MISSING: Any = object()
@@ -17,7 +17,7 @@ _MISSING: Any = object()
 
 @dataclass(frozen=True)
 class FieldChange:
-    path: Path
+    path: FieldPath
     before: Any  # None when absent; never a secret value
     after: Any  # never a secret value (secrets are reported through `sensitive`)
     sensitive: bool = False
@@ -44,7 +44,7 @@ class _Comparer:
         self.rotate_secrets = rotate_secrets
         self.changes: list[FieldChange] = []
 
-    def walk(self, path: Path, desired: Any, live: Any) -> None:
+    def walk(self, path: FieldPath, desired: Any, live: Any) -> None:
         if isinstance(desired, Secret) or self.kind.secret_paths and matches_any(self.kind.secret_paths, path):
             self.secret(path, live)
         elif isinstance(desired, dict):
@@ -58,12 +58,12 @@ class _Comparer:
         elif live is _MISSING or not _equal(desired, live):
             self.add(path, live, desired)
 
-    def secret(self, path: Path, live: Any) -> None:
+    def secret(self, path: FieldPath, live: Any) -> None:
         unset = live in (_MISSING, None, "")
         if matches_any(self.kind.secret_presence_paths, path) and unset or self.rotate_secrets:
             self.changes.append(FieldChange(path, None, None, sensitive=True))
 
-    def list(self, path: Path, desired: list[Any], live: Any) -> None:
+    def list(self, path: FieldPath, desired: list[Any], live: Any) -> None:
         if matches_any(self.kind.set_paths, path):
             if not _same_set(desired, live):
                 self.add(path, live, desired)
@@ -81,7 +81,7 @@ class _Comparer:
         elif desired != live:
             self.add(path, live, desired)
 
-    def add(self, path: Path, before: Any, after: Any) -> None:
+    def add(self, path: FieldPath, before: Any, after: Any) -> None:
         self.changes.append(FieldChange(path, None if before is _MISSING else before, after))
 
 
@@ -106,7 +106,7 @@ def _hide_secrets(kind: Kind, change: FieldChange) -> FieldChange:
                        strip_secrets(kind, change.after, change.path))
 
 
-def strip_secrets(kind: Kind, value: Any, path: Path = ()) -> Any:
+def strip_secrets(kind: Kind, value: Any, path: FieldPath = ()) -> Any:
     """A copy of `value` without any secret (by the kind's secret paths, or a Secret object)."""
     if isinstance(value, dict):
         return {
@@ -119,9 +119,9 @@ def strip_secrets(kind: Kind, value: Any, path: Path = ()) -> Any:
     return value
 
 
-def secret_paths_in(kind: Kind, value: Any, path: Path = ()) -> list[Path]:
+def secret_paths_in(kind: Kind, value: Any, path: FieldPath = ()) -> list[FieldPath]:
     """Paths inside `value` holding a secret."""
-    found: list[Path] = []
+    found: list[FieldPath] = []
     if isinstance(value, Secret) or (path and matches_any(kind.secret_paths, path) and value is not None):
         return [path]
     if isinstance(value, dict):

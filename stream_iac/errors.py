@@ -18,6 +18,10 @@ class Location(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
+Problem = tuple[Location | None, str]
+"""One problem found in a stack: where (when known) and what."""
+
+
 class UserError(Exception):
     """Something the user can fix: bad input, missing settings, an API rejection."""
 
@@ -34,7 +38,7 @@ class UserError(Exception):
 class StackError(UserError):
     """One or more problems in a stack, each with its location."""
 
-    def __init__(self, problems: list[tuple[Location | None, str]]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         lines = [f"{loc}: {text}" if loc else text for loc, text in problems]
         super().__init__("\n".join(lines))

@@ -28,8 +28,7 @@ from stream_iac.diff import strip_secrets
 from stream_iac.errors import UserError
 from stream_iac.kinds import BY_NAME, KINDS
 from stream_iac.kinds.base import BUILTIN_MARK, JSON, Kind
-from stream_iac.paths import Path as FieldPath
-from stream_iac.paths import dotted, matches_any
+from stream_iac.paths import FieldPath, dotted, matches_any
 from stream_iac.schema import SCHEMA_ID
 from stream_iac.state import LiveState
 

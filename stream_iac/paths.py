@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-Path = tuple[str | int, ...]
+FieldPath = tuple[str | int, ...]
+"""Where a value sits inside a stack or an API object (not a file path)."""
 
 
 @lru_cache(maxsize=4096)
@@ -28,7 +29,7 @@ def _pattern_parts(pattern: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def matches(pattern: str, path: Path) -> bool:
+def matches(pattern: str, path: FieldPath) -> bool:
     parts = _pattern_parts(pattern)
     if len(parts) != len(path):
         return False
@@ -41,11 +42,11 @@ def matches(pattern: str, path: Path) -> bool:
     return True
 
 
-def matches_any(patterns: Iterable[str], path: Path) -> bool:
+def matches_any(patterns: Iterable[str], path: FieldPath) -> bool:
     return any(matches(p, path) for p in patterns)
 
 
-def dotted(path: Path) -> str:
+def dotted(path: FieldPath) -> str:
     """("grants", "admin") -> "grants.admin"; ("event_hooks", 0, "url") -> "event_hooks[0].url"."""
     text = ""
     for key in path:

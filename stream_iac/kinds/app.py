@@ -10,7 +10,7 @@ from pydantic import Field
 
 from stream_iac.kinds.base import ApiCaller, Endpoint, Kind, StackModel, StackPart
 from stream_iac.kinds.common import JSON, Grants, cleared_grant_roles, grant_refs
-from stream_iac.paths import Path as FieldPath
+from stream_iac.paths import FieldPath
 
 
 class _Strict(StackPart):

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-from stream_iac.paths import Path as FieldPath
+from stream_iac.paths import FieldPath
 
 JSON = dict[str, Any]
 BUILTIN_MARK = "__builtin__"  # set on live objects the API reports as built-in; never compared

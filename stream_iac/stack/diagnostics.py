@@ -19,15 +19,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from stream_iac.errors import Location
+from stream_iac.errors import Location, Problem
+from stream_iac.paths import FieldPath, dotted
 from stream_iac.secrets import REDACTED, Secret, scrub
 
 if TYPE_CHECKING:
     from stream_iac.stack.loader import RawStack
 
-DataPath = tuple[str | int, ...]
-Problem = tuple[Location | None, str]
-SecretPredicate = Callable[[DataPath], bool]
+SecretPredicate = Callable[[FieldPath], bool]
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -36,18 +35,7 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 
-def format_path(path: DataPath) -> str:
-    """`channel_types.support.commands[1]`"""
-    text = ""
-    for segment in path:
-        if isinstance(segment, int):
-            text += f"[{segment}]"
-        else:
-            text += f".{segment}" if text else str(segment)
-    return text
-
-
-def nearest_location(raw: RawStack, path: DataPath) -> Location | None:
+def nearest_location(raw: RawStack, path: FieldPath) -> Location | None:
     """Where `path` is written, or the nearest enclosing value that has a location."""
     if path and isinstance(path[-1], int) and path[:-1] in raw.line_indexes:
         file, lines = raw.line_indexes[path[:-1]]
@@ -63,7 +51,7 @@ def nearest_location(raw: RawStack, path: DataPath) -> Location | None:
 def problems_from_validation_error(
     exc: ValidationError,
     raw: RawStack,
-    prefix: DataPath = (),
+    prefix: FieldPath = (),
     model: type[BaseModel] | None = None,
     is_secret: SecretPredicate | None = None,
 ) -> list[Problem]:
@@ -80,18 +68,18 @@ def problems_from_validation_error(
 
 @dataclass
 class _Finding:
-    path: DataPath  # full data path the message is about
+    path: FieldPath  # full data path the message is about
     where: str  # "value" | "key" | "parent": which location to use
     text: str  # "must be an integer"
     got: str = ""  # " (got 'abc')"
 
 
-def _never(_path: DataPath) -> bool:
+def _never(_path: FieldPath) -> bool:
     return False
 
 
 def _finding(
-    error: ErrorDetails, data: Any, prefix: DataPath, model: type[BaseModel] | None, is_secret: SecretPredicate
+    error: ErrorDetails, data: Any, prefix: FieldPath, model: type[BaseModel] | None, is_secret: SecretPredicate
 ) -> _Finding:
     kind = error["type"]
     relative, key_error = _data_path(error["loc"], data, kind)
@@ -122,7 +110,7 @@ def _finding(
     return _Finding(path, "value", message, got)
 
 
-def _data_path(loc: tuple[str | int, ...], data: Any, kind: str) -> tuple[DataPath, bool]:
+def _data_path(loc: tuple[str | int, ...], data: Any, kind: str) -> tuple[FieldPath, bool]:
     """Pydantic's loc as a path in the data, without union branch labels. The flag is
     set when the error is about a mapping key itself (pydantic's "[key]"). Where the
     validated data is not in the stack's data, loc is taken as it is."""
@@ -248,7 +236,7 @@ def _got(value: Any, secret: bool) -> str:
 
 def _combine(findings: list[_Finding], raw: RawStack) -> list[Problem]:
     """Errors at the same place from several union branches become one message."""
-    grouped: dict[tuple[DataPath, str], list[_Finding]] = {}
+    grouped: dict[tuple[FieldPath, str], list[_Finding]] = {}
     for finding in findings:
         grouped.setdefault((finding.path, finding.where), []).append(finding)
     problems = [_render(group, raw) for group in grouped.values()]
@@ -265,7 +253,7 @@ def _render(group: list[_Finding], raw: RawStack) -> Problem:
         if text not in texts:
             texts.append(text)
     message = " or ".join(texts) + first.got
-    address = format_path(first.path)
+    address = dotted(first.path)
     return _location(first, raw), f"{address}: {message}" if address else message
 
 
@@ -296,7 +284,7 @@ def _quoted_item_location(finding: _Finding, raw: RawStack) -> Location | None:
 _ABSENT = object()
 
 
-def _get(data: Any, path: DataPath) -> Any:
+def _get(data: Any, path: FieldPath) -> Any:
     for segment in path:
         if not _has(data, segment):
             return _ABSENT

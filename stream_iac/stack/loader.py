@@ -21,12 +21,10 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from stream_iac.errors import Location, StackError
+from stream_iac.errors import Location, Problem, StackError
+from stream_iac.paths import FieldPath
 from stream_iac.stack import refs
 from stream_iac.stack.diagnostics import did_you_mean
-
-DataPath = tuple[str | int, ...]
-Problem = tuple[Location | None, str]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_VALUES = 1_000_000  # per file, counting alias expansions ("billion laughs")
@@ -63,13 +61,13 @@ _VARS = ("stack", "vars")
 class RawStack:
     root: Path  # the stack folder (or a single-file stack's folder)
     data: dict[str, Any]  # merged plain data, every ${…} resolved
-    locations: dict[DataPath, Location]  # where each value / list item is written (a collection: its key)
-    refs: dict[DataPath, str]  # value that was exactly one ${env:…}/${file:…} → "env:NAME" / "file:path"
-    missing_env: dict[DataPath, str]  # with allow_missing_env: value → env var that was not set
+    locations: dict[FieldPath, Location]  # where each value / list item is written (a collection: its key)
+    refs: dict[FieldPath, str]  # value that was exactly one ${env:…}/${file:…} → "env:NAME" / "file:path"
+    missing_env: dict[FieldPath, str]  # with allow_missing_env: value → env var that was not set
     files: list[Path]  # every file read, in order
-    key_locations: dict[DataPath, Location] = field(default_factory=dict)  # where each mapping key is
+    key_locations: dict[FieldPath, Location] = field(default_factory=dict)  # where each mapping key is
     # lists read from a words_file: path of the list → (file, line of each item)
-    line_indexes: dict[DataPath, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    line_indexes: dict[FieldPath, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
 
 
 def load_stack(path: str | Path, *, env: Mapping[str, str], allow_missing_env: bool = False) -> RawStack:
@@ -713,13 +711,13 @@ class _Flattener:
 
     def __init__(self, loader: _Loader) -> None:
         self.loader = loader
-        self.locations: dict[DataPath, Location] = {}
-        self.key_locations: dict[DataPath, Location] = {}
-        self.refs: dict[DataPath, str] = {}
-        self.line_indexes: dict[DataPath, tuple[str, tuple[int, ...]]] = {}
-        self.missing_env: dict[DataPath, str] = {}
+        self.locations: dict[FieldPath, Location] = {}
+        self.key_locations: dict[FieldPath, Location] = {}
+        self.refs: dict[FieldPath, str] = {}
+        self.line_indexes: dict[FieldPath, tuple[str, tuple[int, ...]]] = {}
+        self.missing_env: dict[FieldPath, str] = {}
         self.vars: dict[str, Any] = {}
-        self.done: dict[DataPath, Any] = {}
+        self.done: dict[FieldPath, Any] = {}
         self.in_vars = False
 
     def run(self, top: dict[str, _Item]) -> dict[str, Any]:
@@ -744,7 +742,7 @@ class _Flattener:
                 self.loader.problem(where, f"stack.vars.{name} must be text, a number or true/false")
         return values
 
-    def walk(self, item: _Item, path: DataPath) -> Any:
+    def walk(self, item: _Item, path: FieldPath) -> Any:
         if path == _VARS and path in self.done:  # resolved first, before the rest of `stack`
             return self.done[path]
         if item.key_loc is not None:
@@ -762,7 +760,7 @@ class _Flattener:
             return list(value.words)
         return value
 
-    def resolve(self, template: _Template, item: _Item, path: DataPath) -> Any:
+    def resolve(self, template: _Template, item: _Item, path: FieldPath) -> Any:
         def lookup(ref: refs.Ref) -> Any:
             if ref.kind == "env":
                 return self.env_value(ref.arg, item, path)
@@ -776,7 +774,7 @@ class _Flattener:
             self.refs[path] = str(whole)
         return value
 
-    def env_value(self, name: str, item: _Item, path: DataPath) -> str:
+    def env_value(self, name: str, item: _Item, path: FieldPath) -> str:
         value = self.loader.env.get(name)
         if value is not None:
             return value

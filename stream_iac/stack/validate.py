@@ -10,17 +10,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stream_iac.errors import Location, StackError
+from stream_iac.errors import Problem, StackError
 from stream_iac.kinds import COLLECTION_KINDS, KINDS
 from stream_iac.kinds.base import JSON, Kind
-from stream_iac.paths import Path as FieldPath
-from stream_iac.paths import matches_any
+from stream_iac.paths import FieldPath, dotted, matches_any
 from stream_iac.secrets import Secret
-from stream_iac.stack.diagnostics import did_you_mean, format_path, nearest_location, problems_from_validation_error
+from stream_iac.stack.diagnostics import did_you_mean, nearest_location, problems_from_validation_error
 from stream_iac.stack.loader import RawStack, load_stack, shown_path
 from stream_iac.state import Credentials, DesiredObject, DesiredState, StackMeta
 
-Problems = list[tuple[Location | None, str]]
+Problems = list[Problem]
 KindName = Literal["commands", "blocklists", "roles", "permissions", "push_providers", "retention_policies",
                    "channel_types"]
 
@@ -74,7 +73,7 @@ def validate_stack(raw: RawStack) -> DesiredState:
     return state
 
 
-def _by_location(problem: tuple[Location | None, str]) -> tuple[str, int, int, str]:
+def _by_location(problem: Problem) -> tuple[str, int, int, str]:
     loc, text = problem
     return (loc.file, loc.line, loc.column, text) if loc else ("", 0, 0, text)
 
@@ -139,7 +138,7 @@ def _entries(
 
 def _validate_object(raw: RawStack, kind: Kind, path: FieldPath, body: Any, problems: Problems) -> JSON | None:
     if not isinstance(body, dict):
-        problems.append((nearest_location(raw, path), f"{format_path(path)}: must be a mapping of fields"))
+        problems.append((nearest_location(raw, path), f"{dotted(path)}: must be a mapping of fields"))
         return None
 
     def is_secret(p: FieldPath) -> bool:
@@ -164,7 +163,7 @@ def _wrap_secrets(raw: RawStack, kind: Kind, base: FieldPath, value: Any, rel: F
         ref = raw.refs.get(full)
         if ref is None:
             problems.append((nearest_location(raw, full),
-                             f"{format_path(full)}: a secret must come from ${{env:NAME}} or ${{file:PATH}}, "
+                             f"{dotted(full)}: a secret must come from ${{env:NAME}} or ${{file:PATH}}, "
                              "not a literal value"))
             return value
         return Secret(value, _stable_ref(raw, full, ref))

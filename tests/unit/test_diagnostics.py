@@ -9,10 +9,10 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from stream_iac.errors import Location
+from stream_iac.paths import dotted
 from stream_iac.secrets import Secret
 from stream_iac.stack.diagnostics import (
     did_you_mean,
-    format_path,
     nearest_location,
     problems_from_validation_error,
 )
@@ -236,7 +236,7 @@ def test_did_you_mean() -> None:
     assert did_you_mean("x", []) == ""
 
 
-def test_format_path() -> None:
-    assert format_path(("channel_types", "support", "commands", 1)) == "channel_types.support.commands[1]"
-    assert format_path((0, "a")) == "[0].a"
-    assert format_path(()) == ""
+def test_dotted_path() -> None:
+    assert dotted(("channel_types", "support", "commands", 1)) == "channel_types.support.commands[1]"
+    assert dotted((0, "a")) == "[0].a"
+    assert dotted(()) == ""
