@@ -29,7 +29,7 @@ schema: venv
 	$(VENV)/bin/stream-iac schema --out schemas
 
 help-text: venv
-	$(PY) -c "from stream_iac.entry import write_help_module; write_help_module('stream_iac/_help.py')"
+	$(PY) -c "from stream_iac.cli.entry import write_help_module; write_help_module('stream_iac/cli/_help.py')"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

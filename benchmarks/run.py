@@ -27,14 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bigstack import ENV, FULL, SMALL, Size, write_stack  # noqa: E402
 
-from stream_iac.client import StreamClient  # noqa: E402
+from stream_iac.api.client import StreamClient  # noqa: E402
+from stream_iac.api.read import list_raw, normalise_all, read_live  # noqa: E402
+from stream_iac.api.settings import ConnectionSettings  # noqa: E402
+from stream_iac.api.throttle import DOCUMENTED_LIMITS  # noqa: E402
+from stream_iac.cli.run import Session, plan_stacks, run  # noqa: E402
 from stream_iac.executor import Executor  # noqa: E402
 from stream_iac.kinds import KINDS  # noqa: E402
-from stream_iac.plan import PlanOptions, build_plan, read_live  # noqa: E402
-from stream_iac.runner import Session, plan_stacks, run  # noqa: E402
-from stream_iac.settings import ConnectionSettings  # noqa: E402
+from stream_iac.plan import PlanOptions, build_plan  # noqa: E402
 from stream_iac.stack.validate import load_and_validate  # noqa: E402
-from stream_iac.throttle import DOCUMENTED_LIMITS  # noqa: E402
 
 BIN = Path(sys.executable).parent / "stream-iac"
 LATENCY_MS = 50
@@ -132,11 +133,7 @@ def target_diff_cpu(stack: Path, state: Path) -> list[Row]:
             try:
                 out: dict[str, Any] = {}
                 for kind in KINDS:
-                    if kind.read_singleton is not None:
-                        out[kind.name] = {kind.name: await kind.read_singleton(api)}
-                    else:
-                        assert kind.lister is not None
-                        out[kind.name] = await kind.lister.read(api)
+                    out[kind.name] = await list_raw(api, kind)
                 return out
             finally:
                 await api.aclose()
@@ -146,7 +143,7 @@ def target_diff_cpu(stack: Path, state: Path) -> list[Row]:
     for _ in range(REPEATS["plan"]):
         cpu0 = time.process_time()
         desired = load_and_validate(stack, env={**os.environ, **ENV})
-        live = {kind.name: {n: kind._normalise_marked(n, o) for n, o in raw[kind.name].items()} for kind in KINDS}
+        live = {kind.name: normalise_all(kind, raw[kind.name]) for kind in KINDS}
         plan = build_plan(desired, live, PlanOptions())
         samples.append(time.process_time() - cpu0)
         assert plan.empty
@@ -285,7 +282,7 @@ def _median_plan_commands(stack_sets: list[list[str]], env: dict[str, str], runs
 
 
 async def _apply_all(session: Session, stacks: list[str]) -> None:
-    from stream_iac.runner import apply_plan
+    from stream_iac.cli.run import apply_plan
 
     results = await plan_stacks(session, stacks, PlanOptions())
     for result in results:

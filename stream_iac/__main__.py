@@ -1,3 +1,3 @@
-from stream_iac.entry import main
+from stream_iac.cli.entry import main
 
 main()

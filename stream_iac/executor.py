@@ -10,11 +10,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from stream_iac.diff import compare, strip_secrets
+from stream_iac.api.caller import ApiCaller
+from stream_iac.api.read import read_kind
+from stream_iac.api.write import send_create, send_delete, send_update
 from stream_iac.errors import ApiError, OutcomeUnknown, UserError
 from stream_iac.kinds import BY_NAME
-from stream_iac.kinds.base import JSON, ApiCaller, Kind
+from stream_iac.kinds.base import JSON, Kind
 from stream_iac.plan import Change, Plan
+from stream_iac.plan.diff import compare, strip_secrets
 
 Status = Literal["applied", "failed", "skipped", "not_attempted"]
 MAX_WRITE_ATTEMPTS = 3
@@ -153,7 +156,7 @@ class Executor:
             if delay:
                 await self.sleep(delay)
             try:
-                live = (await step.kind.read_live(self.api)).get(step.name)
+                live = (await read_kind(self.api, step.kind)).get(step.name)
             except UserError:
                 continue
             if step.shown_by(live):
@@ -182,19 +185,19 @@ def _steps(kind: Kind, change: Change) -> list[Step]:
     name, api_steps = change.name, []
     if change.action == "create":
         payload = change.payload or {}
-        api_steps.append(Step(kind, name, "create", lambda api: kind.send_create(api, name, payload),
+        api_steps.append(Step(kind, name, "create", lambda api: send_create(api, kind, name, payload),
                               expected=_without_secrets(kind, payload)))
         if change.followup:
             followup = change.followup
-            api_steps.append(Step(kind, name, "update", lambda api: kind.send_update(api, name, followup),
+            api_steps.append(Step(kind, name, "update", lambda api: send_update(api, kind, name, followup),
                                   expected=_without_secrets(kind, followup)))
     elif change.action == "update":
         payload = change.payload or {}
-        api_steps.append(Step(kind, name, "update", lambda api: kind.send_update(api, name, payload),
+        api_steps.append(Step(kind, name, "update", lambda api: send_update(api, kind, name, payload),
                               expected=change.after or {}))
     else:
         live = change.live or {}
-        api_steps.append(Step(kind, name, "delete", lambda api: kind.send_delete(api, name, live)))
+        api_steps.append(Step(kind, name, "delete", lambda api: send_delete(api, kind, name, live)))
     return api_steps
 
 

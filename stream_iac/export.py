@@ -2,9 +2,9 @@
 
 One YAML file per kind, plus `stack.yaml`. Each live object is written as the stack would declare
 it: only the fields its kind's model declares (the reader already normalised it), without values
-equal to the server's defaults (`Kind.export_defaults`) or empty optional values, with set-like lists
-sorted and secrets replaced by `${env:…}` references (`Kind.export_secrets`). Built-in objects are
-left out unless their kind can change them (`Kind.export_builtins`: channel types), and then only
+equal to the server's defaults (`Kind.export.defaults`) or empty optional values, with set-like lists
+sorted and secrets replaced by `${env:…}` references (`Kind.export.secrets`). Built-in objects are
+left out unless their kind can change them (`Kind.export.builtins`: channel types), and then only
 what differs from their defaults is written. Planning the result against the same app shows no
 changes: an export only writes live values, and a field left out is not managed.
 
@@ -24,11 +24,11 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel
 
-from stream_iac.diff import strip_secrets
 from stream_iac.errors import UserError
 from stream_iac.kinds import BY_NAME, KINDS
 from stream_iac.kinds.base import BUILTIN_MARK, JSON, Kind
 from stream_iac.paths import FieldPath, dotted, matches_any
+from stream_iac.plan.diff import strip_secrets
 from stream_iac.schema import SCHEMA_ID
 from stream_iac.state import LiveState
 
@@ -90,26 +90,26 @@ class _Exporter:
                 bodies[obj_name] = body
         if kind.singleton:
             return bodies.get(kind.name, {})
-        if kind.listed_by_name:
+        if kind.shape.layout == "names":
             return sorted(bodies)
         return bodies
 
     def exported(self, kind: Kind, obj_name: str, live_obj: JSON) -> JSON | None:
         builtin = kind.builtin(obj_name, live_obj)
-        if builtin and not kind.export_builtins:
+        if builtin and not kind.export.builtins:
             return None
-        problem = None if builtin or kind.singleton else kind.name_rule(obj_name)
+        problem = None if builtin or kind.singleton else kind.shape.name_rule(obj_name)
         if problem:
             self.notes.append(f"{kind.address(obj_name)} left out: {problem}")
             return None
-        body = kind.export_filter({k: v for k, v in live_obj.items() if k != BUILTIN_MARK})
+        body = kind.export.filter({k: v for k, v in live_obj.items() if k != BUILTIN_MARK})
         body = _sorted_sets(kind, strip_secrets(kind, body))
-        defaults = _sorted_sets(kind, dict(kind.export_defaults(obj_name, self.live)))
+        defaults = _sorted_sets(kind, dict(kind.export.defaults(obj_name, self.live)))
         body = _without_defaults(kind, body, defaults)
         body = self.without_dangling(kind, obj_name, body)
         if builtin and not body:
             return None
-        for path in kind.export_secrets(live_obj):
+        for path in kind.export.secrets(live_obj):
             self.add_secret(kind, obj_name, body, path)
         return body
 
@@ -117,7 +117,7 @@ class _Exporter:
         """Leave out references to objects that do not exist live (a plan would refuse them)."""
         kept: JSON = {}
         for key, value in body.items():
-            if key in kind.merge_map_paths and isinstance(value, dict):
+            if key in kind.fields.merge_maps and isinstance(value, dict):
                 value = {k: v for k, v in value.items() if not self.dangling(kind, obj_name, {key: {k: v}})}
                 if not value and body[key]:
                     continue
@@ -127,7 +127,7 @@ class _Exporter:
         return kept
 
     def dangling(self, kind: Kind, obj_name: str, fragment: JSON) -> bool:
-        missing = [BY_NAME[t].address(n) for t, n in kind.references(fragment) if not self.exists(t, n)]
+        missing = [BY_NAME[t].address(n) for t, n in kind.refs.find(fragment) if not self.exists(t, n)]
         for address in missing:
             self.notes.append(f"{kind.address(obj_name)}.{next(iter(fragment))} left out: "
                               f"it refers to {address}, which does not exist")
@@ -135,7 +135,7 @@ class _Exporter:
 
     def exists(self, kind_name: str, obj_name: str) -> bool:
         target = BY_NAME[kind_name]
-        return (target.singleton or not target.unknown_reference_is_error
+        return (target.singleton or not target.refs.missing_is_error
                 or obj_name in self.live.get(kind_name, {}) or target.builtin(obj_name, {}))
 
     def add_secret(self, kind: Kind, obj_name: str, body: JSON, path: FieldPath) -> None:
@@ -179,7 +179,7 @@ def _sorted_sets(kind: Kind, value: Any, path: FieldPath = ()) -> Any:
         return {k: _sorted_sets(kind, v, (*path, k)) for k, v in value.items()}
     if isinstance(value, list):
         items = [_sorted_sets(kind, v, (*path, i)) for i, v in enumerate(value)]
-        if path and matches_any(kind.set_paths, path):
+        if path and matches_any(kind.fields.sets, path):
             return list({_canon(v): v for v in sorted(items, key=_canon)}.values())
         return items
     return value
@@ -191,13 +191,13 @@ def _without_defaults(kind: Kind, body: JSON, defaults: Mapping[str, Any]) -> JS
     kept: JSON = {}
     for key, value in body.items():
         default = defaults.get(key)
-        if key in kind.merge_map_paths and isinstance(value, dict) and isinstance(default, dict):
+        if key in kind.fields.merge_maps and isinstance(value, dict) and isinstance(default, dict):
             value = {k: v for k, v in value.items() if k not in default or _canon(v) != _canon(default[k])}
             if not value:
                 continue
         elif key in defaults and _canon(value) == _canon(default):
             continue
-        field_info = kind.model.model_fields.get(key)
+        field_info = kind.shape.model.model_fields.get(key)
         required = field_info is not None and field_info.is_required()
         sub = _submodel(field_info.annotation) if field_info is not None else None
         if sub is not None:

@@ -18,13 +18,13 @@ SCHEMA_ID = "https://stream-iac.dev/schemas/"
 def stack_schema() -> dict[str, Any]:
     fields: dict[str, Any] = {"stack": (StackSection | None, None)}
     for kind in KINDS:
-        model_type: Any = kind.model
+        model_type: Any = kind.shape.model
         if kind.singleton:
             fields[kind.name] = (model_type | None, None)
-        elif kind.listed_by_name:
-            fields[kind.name] = (list[str] | None, Field(default=None, max_length=kind.max_objects))
+        elif kind.shape.layout == "names":
+            fields[kind.name] = (list[str] | None, Field(default=None, max_length=kind.shape.max_objects))
         else:
-            fields[kind.name] = (dict[str, model_type] | None, Field(default=None, max_length=kind.max_objects))
+            fields[kind.name] = (dict[str, model_type] | None, Field(default=None, max_length=kind.shape.max_objects))
     model = create_model("Stack", __config__=ConfigDict(extra="forbid", title="stream-iac stack"), **fields)
     schema: dict[str, Any] = model.model_json_schema()
     _allow_words_file(schema)
@@ -50,9 +50,9 @@ def _allow_words_file(schema: dict[str, Any]) -> None:
 
 def _secrets_must_be_references(schema: dict[str, Any]) -> None:
     for kind in KINDS:
-        for pattern in kind.secret_paths:
+        for pattern in kind.fields.secrets:
             parts = pattern.replace("[]", "").split(".")
-            definition = schema["$defs"].get(kind.model.__name__)
+            definition = schema["$defs"].get(kind.shape.model.__name__)
             for part in parts[:-1]:
                 ref = _property_ref(definition, part) if definition else None
                 definition = schema["$defs"].get(ref) if ref else None

@@ -68,7 +68,7 @@ class DesiredState:
         for kind_name, objects in self.objects.items():
             kind = BY_NAME[kind_name]
             for obj in objects.values():
-                for target_kind, target in kind.references(kind.expand(obj.body, context)):
+                for target_kind, target in kind.refs.find(kind.shape.expand(obj.body, context)):
                     decl = BY_NAME[target_kind]
                     if not decl.singleton:
                         yield Reference(kind, obj, decl, target)

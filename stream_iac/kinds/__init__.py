@@ -1,4 +1,9 @@
-"""Every resource kind, in dependency order (see each module for its declaration)."""
+"""Every resource kind, and the one table of dependency order.
+
+`LEVELS` lists the kinds level by level: a kind may refer only to kinds of earlier levels (or
+its own), so creates and updates run level by level and deletes in reverse. Within a level the
+order is only the order of output. Each kind's declaration is in its own module.
+"""
 
 from __future__ import annotations
 
@@ -14,20 +19,15 @@ from stream_iac.kinds import (
 )
 from stream_iac.kinds.base import Kind
 
-KINDS: tuple[Kind, ...] = tuple(
-    sorted(
-        (
-            app.KIND,
-            roles.KIND,
-            permissions.KIND,
-            commands.KIND,
-            blocklists.KIND,
-            retention_policies.KIND,
-            channel_types.KIND,
-            push_providers.KIND,
-        ),
-        key=lambda k: k.order,
-    )
+LEVELS: tuple[tuple[Kind, ...], ...] = (
+    (app.KIND,),
+    (roles.KIND, permissions.KIND),
+    (commands.KIND, blocklists.KIND),
+    (retention_policies.KIND,),
+    (channel_types.KIND,),
+    (push_providers.KIND,),
 )
-BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
-COLLECTION_KINDS = tuple(k.name for k in KINDS if not k.singleton)
+KINDS: tuple[Kind, ...] = tuple(kind for level in LEVELS for kind in level)
+LEVEL: dict[str, int] = {kind.name: number for number, level in enumerate(LEVELS) for kind in level}
+BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+COLLECTION_KINDS: tuple[str, ...] = tuple(kind.name for kind in KINDS if not kind.singleton)

@@ -8,8 +8,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from stream_iac.kinds.base import ApiCaller, Endpoint, Kind, StackModel, StackPart
-from stream_iac.kinds.common import JSON, Grants, cleared_grant_roles, grant_refs
+from stream_iac.kinds.base import (
+    JSON,
+    Api,
+    Endpoint,
+    Export,
+    Fields,
+    Kind,
+    Lister,
+    References,
+    Shape,
+    StackModel,
+    StackPart,
+)
+from stream_iac.kinds.common import Grants, cleared_grant_roles, grant_refs
 from stream_iac.paths import FieldPath
 
 
@@ -158,12 +170,6 @@ def _hook(hook: Any) -> Any:
     return {k: v for k, v in hook.items() if k in HOOK_FIELDS and v is not None and k not in secrets}
 
 
-async def read_app(api: ApiCaller) -> JSON:
-    data = await api.call("GetApp", "GET", "/app")
-    app: JSON = data.get("app") or {}
-    return app
-
-
 # What GetApp reports for a new app (builtins.json app_settings_defaults; the false flags,
 # reminders_interval and max_aggregated_activities_length are the values the API requires in the
 # response, as a new app reports them). An export leaves fields equal to these out; a wrong guess
@@ -210,37 +216,33 @@ def references(body: JSON) -> list[tuple[str, str]]:
 
 KIND = Kind(
     name="app",
-    title="app settings",
-    model=App,
-    lister=None,
-    read_singleton=read_app,
-    normalise=normalise,
-    update=Endpoint("UpdateApp", "PATCH", "/app"),
-    singleton=True,
-    set_paths=frozenset(
-        {
-            "grants.*",
-            "webhook_events",
-            "image_moderation_labels",
-            "user_search_disallowed_roles",
-            "event_hooks[].event_types",
-            "file_upload_config.allowed_file_extensions",
-            "file_upload_config.blocked_file_extensions",
-            "file_upload_config.allowed_mime_types",
-            "file_upload_config.blocked_mime_types",
-            "image_upload_config.allowed_file_extensions",
-            "image_upload_config.blocked_file_extensions",
-            "image_upload_config.allowed_mime_types",
-            "image_upload_config.blocked_mime_types",
-        }
+    shape=Shape(model=App, normalise=normalise, layout="singleton"),
+    api=Api(
+        read=Lister(op="GetApp", path="/app", key="app", name_field=None),
+        update=Endpoint("UpdateApp", "PATCH", "/app"),
     ),
-    secret_paths=SECRETS,
-    secret_presence_paths=SECRET_PRESENCE,
-    merge_map_paths=frozenset({"grants"}),
-    name_in_body=None,
-    references=references,
-    ordering_references=lambda body: cleared_grant_roles(body.get("grants")),
-    order=1,
-    export_defaults=lambda name, live: EXPORT_DEFAULTS,
-    export_secrets=export_secrets,
+    fields=Fields(
+        sets=frozenset(
+            {
+                "grants.*",
+                "webhook_events",
+                "image_moderation_labels",
+                "user_search_disallowed_roles",
+                "event_hooks[].event_types",
+                "file_upload_config.allowed_file_extensions",
+                "file_upload_config.blocked_file_extensions",
+                "file_upload_config.allowed_mime_types",
+                "file_upload_config.blocked_mime_types",
+                "image_upload_config.allowed_file_extensions",
+                "image_upload_config.blocked_file_extensions",
+                "image_upload_config.allowed_mime_types",
+                "image_upload_config.blocked_mime_types",
+            }
+        ),
+        secrets=SECRETS,
+        secret_presence=SECRET_PRESENCE,
+        merge_maps=frozenset({"grants"}),
+    ),
+    refs=References(find=references, ordering=lambda body: cleared_grant_roles(body.get("grants"))),
+    export=Export(defaults=lambda name, live: EXPORT_DEFAULTS, secrets=export_secrets),
 )

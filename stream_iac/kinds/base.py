@@ -1,12 +1,25 @@
-"""What a resource kind declares. The planner, diff engine and executor are generic over
-this class: everything that differs between kinds is data here, or one of the small hooks."""
+"""What a resource kind declares. The loader, validation, planner, executor, reader, export and
+schema are generic over this class: everything that differs between kinds is data in one of
+the facets below, or a small hook a kind module defines next to its declaration.
+
+A kind module reads as one declaration:
+
+    KIND = Kind(
+        name="commands",
+        shape=Shape(model=Command, normalise=normalise, name_rule=...),
+        api=Api(read=Lister(...), create=Endpoint(...), update=..., delete=...),
+        writes=Writes(required_on_update=("description",)),
+    )
+
+Field patterns use the language of `stream_iac.paths` ("grants.*", "event_hooks[].sqs_secret").
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, get_args
+from typing import Any, Literal, get_args
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
@@ -16,11 +29,8 @@ from stream_iac.paths import FieldPath
 JSON = dict[str, Any]
 BUILTIN_MARK = "__builtin__"  # set on live objects the API reports as built-in; never compared
 
-
-class ApiCaller(Protocol):
-    async def call(
-        self, op: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
-    ) -> dict[str, Any]: ...
+Refs = list[tuple[str, str]]  # (kind, name) pairs an object refers to
+Context = Mapping[str, Mapping[str, JSON]]  # kind -> name -> body (desired over live)
 
 
 def _is_number_type(annotation: Any) -> bool:
@@ -60,161 +70,227 @@ class StackModel(StackPart):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True)
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    op: str
-    method: str
-    path: str  # may contain {name} and other {field} placeholders filled from the object
-    wrap: str | None = None  # body envelope key, e.g. "push_provider"
-
-    def url(self, name: str, obj: Mapping[str, Any] | None = None) -> str:
-        values = {k: quote(str(v), safe="") for k, v in (obj or {}).items() if isinstance(v, str)}
-        values["name"] = quote(name, safe="")
-        return self.path.format(**values)
-
-    async def send(self, api: ApiCaller, name: str, body: JSON | None, obj: Mapping[str, Any] | None = None) -> JSON:
-        payload: Any = body
-        if self.wrap and body is not None:
-            payload = {self.wrap: body}
-        return await api.call(self.op, self.method, self.url(name, obj), body=payload)
+# ---------------------------------------------------------------- the API's calls
 
 
 @dataclass(frozen=True)
 class Lister:
-    """How to read every live object of a kind in one call (plus pages where the API pages)."""
+    """The call that lists every object of a kind (plus cursor pages where the API pages).
+    `key` names the response field holding the objects: a list of objects with a `name_field`,
+    a map by name, or, with `name_field=None`, the one object of a singleton kind."""
 
     op: str
     path: str
-    key: str  # response key holding the objects
-    name_field: str = "name"  # for list-shaped responses; map-shaped ones are keyed by name
-    page_size: int | None = None  # cursor pagination (blocklists)
-
-    async def read(self, api: ApiCaller) -> dict[str, JSON]:
-        found: dict[str, JSON] = {}
-        cursor: str | None = None
-        while True:
-            params: dict[str, Any] | None = None
-            if self.page_size:
-                params = {"limit": self.page_size, **({"cursor": cursor} if cursor else {})}
-            data = await api.call(self.op, "GET", self.path, params=params)
-            items = data.get(self.key) or {}
-            if isinstance(items, dict):
-                found.update({str(k): v for k, v in items.items()})
-            else:
-                found.update({str(item[self.name_field]): item for item in items})
-            cursor = data.get("next_cursor") if self.page_size else None
-            if not cursor:
-                return found
+    key: str
+    name_field: str | None = "name"
+    page_size: int | None = None
 
 
-Refs = list[tuple[str, str]]  # (kind, name) pairs an object refers to
-Context = Mapping[str, Mapping[str, JSON]]  # kind -> name -> body (desired over live)
+@dataclass(frozen=True)
+class Endpoint:
+    """One write call. `path` may hold `{name}` and other `{field}` placeholders, filled from the
+    object; when it does not hold `{name}`, the name travels in the body as `name_field`.
+    `wrap` is the body's envelope key (e.g. "push_provider")."""
+
+    op: str
+    method: str
+    path: str
+    name_field: str | None = None
+    wrap: str | None = None
+
+    def url(self, name: str, obj: Mapping[str, Any] | None = None) -> str:
+        """The request path for object `name` (placeholders URL-quoted)."""
+        values = {k: quote(str(v), safe="") for k, v in (obj or {}).items() if isinstance(v, str)}
+        values["name"] = quote(name, safe="")
+        return self.path.format(**values)
+
+    def body(self, name: str, payload: JSON | None) -> JSON | None:
+        """The request body for object `name`: the payload, the name where the path lacks it,
+        and the envelope."""
+        body = dict(payload) if payload is not None else None
+        if self.name_field and "{name}" not in self.path:
+            body = {**(body or {}), self.name_field: name}
+        if self.wrap and body is not None:
+            return {self.wrap: body}
+        return body
+
+
+@dataclass(frozen=True)
+class Api:
+    """How the API reads and writes the kind. A kind without `create` cannot be created (a
+    singleton); without `delete`, never deleted."""
+
+    read: Lister
+    create: Endpoint | None = None
+    update: Endpoint | None = None
+    delete: Endpoint | None = None
+
+
+# ---------------------------------------------------------------- the stack's side
+
+
+def _no_problem(name: str) -> str | None:
+    return None
+
+
+def _as_is(body: JSON, context: Context) -> JSON:
+    return body
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a stack declares the kind, and how a live object is brought to that shape.
+
+    * layout: "mapping" (name: settings), "names" (a list of names, concatenated across files),
+      or "singleton" (one mapping of settings, named after the kind).
+    * normalise: a live object as the API returns it → the fields the model declares.
+    * expand: a desired body → the form the API reports (e.g. command sets expanded), given every
+      desired and live object by kind.
+    * line_files: fields whose value names a text file read one item per line into another field
+      (`words_file` → `words`).
+    """
+
+    model: type[StackModel]
+    normalise: Callable[[JSON], JSON]
+    layout: Literal["mapping", "names", "singleton"] = "mapping"
+    max_objects: int | None = None  # the API's limit on objects of this kind per app
+    name_rule: Callable[[str], str | None] = _no_problem  # a problem with a name, or None
+    expand: Callable[[JSON, Context], JSON] = _as_is
+    line_files: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def singleton(self) -> bool:
+        return self.layout == "singleton"
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Field semantics the diff engine follows.
+
+    * sets: lists whose order does not matter.
+    * secrets: values never compared, shown or stored; sent on create (and --rotate-secrets).
+    * secret_presence: secrets whose *presence* the API reports ("" when unset).
+    * merge_maps: maps the API merges key by key (grants): only changed keys are sent.
+    * immutable: fields that cannot change once created.
+    """
+
+    sets: frozenset[str] = frozenset()
+    secrets: frozenset[str] = frozenset()
+    secret_presence: frozenset[str] = frozenset()
+    merge_maps: frozenset[str] = frozenset()
+    immutable: tuple[str, ...] = ()
+
+
+def _create_whole(body: JSON) -> tuple[JSON, JSON]:
+    return body, {}
+
+
+@dataclass(frozen=True)
+class Writes:
+    """What the write calls must carry.
+
+    * full_update: the update replaces the object, so it sends every declared field.
+    * required_on_update: fields every update must carry (from the stack, else from live).
+    * create_defaults: values a create sends for fields the stack leaves out.
+    * split_create: a create body → (what the create call takes, what an update right after
+      must set); for kinds whose create call refuses some fields or values.
+    """
+
+    full_update: bool = False
+    required_on_update: tuple[str, ...] = ()
+    create_defaults: Mapping[str, Any] = field(default_factory=dict)
+    split_create: Callable[[JSON], tuple[JSON, JSON]] = _create_whole
+
+
+def _no_refs(body: JSON) -> Refs:
+    return []
+
+
+@dataclass(frozen=True)
+class References:
+    """What an object refers to (kind, name), read from a body in the API's form.
+
+    * find: references whose target must exist.
+    * ordering: objects a write must wait for when the plan creates them, but that need not exist.
+    * missing_is_error: whether a reference to an unknown object *of this kind* stops a plan, or
+      only warns (for kinds whose list call may not show every built-in).
+    """
+
+    find: Callable[[JSON], Refs] = _no_refs
+    ordering: Callable[[JSON], Refs] = _no_refs
+    missing_is_error: bool = True
+
+
+def _never(name: str, live: JSON) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Builtins:
+    """Objects every app has: never created, deleted or pruned."""
+
+    names: frozenset[str] = frozenset()
+    detect: Callable[[str, JSON], bool] = _never  # from a live object (e.g. `custom: false`)
+
+
+def _no_defaults(name: str, live: Context) -> Mapping[str, Any]:
+    return {}
+
+
+def _no_secrets(live: JSON) -> tuple[FieldPath, ...]:
+    return ()
+
+
+def _whole(live: JSON) -> JSON:
+    return live
+
+
+@dataclass(frozen=True)
+class Export:
+    """How `export` writes live objects of the kind as a stack.
+
+    * defaults: the values an object of this name has when nothing set them, given every live
+      object by kind; left out of the export (merge maps key by key).
+    * builtins: built-in objects can be changed, so they are exported with what differs from
+      their defaults; otherwise never.
+    * secrets: paths of the secrets a live object holds (the API never returns them), exported
+      as ${env:} references.
+    * env_word: the word for the kind in those variables' names (default: the kind's name).
+    * filter: drops what a stack cannot declare for this object.
+    """
+
+    defaults: Callable[[str, Context], Mapping[str, Any]] = _no_defaults
+    builtins: bool = False
+    secrets: Callable[[JSON], tuple[FieldPath, ...]] = _no_secrets
+    env_word: str | None = None
+    filter: Callable[[JSON], JSON] = _whole
+
+
+# ---------------------------------------------------------------- the kind
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A resource kind, mostly declaration.
-
-    Paths below use the pattern language of `stream_iac.paths`.
-    * set_paths: lists whose order does not matter.
-    * secret_paths: values never compared, shown or stored; sent on create (and --rotate-secrets).
-    * secret_presence_paths: secrets whose *presence* the API reports ("" when unset).
-    * merge_map_paths: maps the API merges key by key (grants): only declared keys are sent.
-    * required_on_update: fields every update must carry (taken from the stack, else from live).
-    * update_after_create: fields the create call does not take; set by an update right after.
-    * immutable: fields that cannot change once created.
-    * full_update: the update call replaces the object, so it sends every declared field.
-    """
+    """A resource kind: its name (the stack's top-level key and the address prefix) and its
+    facets. Dependency order is not here: see `stream_iac.kinds.LEVELS`."""
 
     name: str
-    title: str
-    model: type[StackModel]
-    lister: Lister | None
-    normalise: Callable[[JSON], JSON]
-    create: Endpoint | None = None
-    update: Endpoint | None = None
-    delete: Endpoint | None = None
-    singleton: bool = False
-    set_paths: frozenset[str] = frozenset()
-    secret_paths: frozenset[str] = frozenset()
-    secret_presence_paths: frozenset[str] = frozenset()
-    merge_map_paths: frozenset[str] = frozenset()
-    required_on_update: tuple[str, ...] = ()
-    create_defaults: Mapping[str, Any] = field(default_factory=dict)
-    update_after_create: tuple[str, ...] = ()
-    # Values the create call does not accept: created with the substitute, then set by the
-    # update right after (automod_behavior shadow_block is an update-only value).
-    create_substitutes: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
-    immutable: tuple[str, ...] = ()
-    full_update: bool = False
-    name_in_body: str | None = "name"  # field carrying the name in create bodies
-    references: Callable[[JSON], Refs] = lambda body: []
-    # Objects a write must wait for when this plan creates them, but that need not exist.
-    ordering_references: Callable[[JSON], Refs] = lambda body: []
-    # Rewrites a desired body into the form the API reports (e.g. command sets expanded),
-    # given every desired and live object by kind.
-    expand: Callable[[JSON, Context], JSON] = lambda body, context: body
-    is_builtin: Callable[[str, JSON], bool] = lambda name, live: False
-    builtin_names: frozenset[str] = frozenset()
-    read_singleton: Callable[[ApiCaller], Any] | None = None
-    delete_body: Callable[[str], JSON] | None = None
-    order: int = 50  # tie-break for output order and for kinds with no explicit dependency
-    # Whether a reference to an unknown object of this kind stops a plan, or only warns (for
-    # kinds whose list call may not show every built-in, like permissions).
-    unknown_reference_is_error: bool = True
-    listed_by_name: bool = False  # the stack lists objects as names (roles: [a, b])
-    max_objects: int | None = None  # the API's limit on objects of this kind per app
-    name_rule: Callable[[str], str | None] = lambda name: None  # a problem with a name, or None
-    # Export (stream_iac/export.py). export_defaults: the values an object of this name has when
-    # nothing set them, given every live object by kind; an export leaves out fields equal to them
-    # (maps the API merges key by key are compared key by key). export_builtins: built-in objects
-    # can be changed, so they are exported with what differs from their defaults; otherwise never.
-    # export_secrets: paths of the secrets a live object holds (the API never returns them),
-    # exported as ${env:} references. export_filter: drops what a stack cannot declare for this object.
-    export_defaults: Callable[[str, Context], Mapping[str, Any]] = lambda name, live: {}
-    export_builtins: bool = False
-    export_secrets: Callable[[JSON], tuple[FieldPath, ...]] = lambda live: ()
-    export_filter: Callable[[JSON], JSON] = lambda live: live
+    shape: Shape
+    api: Api
+    fields: Fields = Fields()
+    writes: Writes = Writes()
+    refs: References = References()
+    builtins: Builtins = Builtins()
+    export: Export = Export()
+
+    @property
+    def singleton(self) -> bool:
+        return self.shape.singleton
 
     def address(self, name: str) -> str:
+        """`channel_types.support`; a singleton's address is the kind's name."""
         return self.name if self.singleton else f"{self.name}.{name}"
 
-    async def read_live(self, api: ApiCaller) -> dict[str, JSON]:
-        """Every live object, normalised to the stack's shape."""
-        if self.read_singleton is not None:
-            raw = await self.read_singleton(api)
-            return {self.name: self.normalise(raw)}
-        assert self.lister is not None
-        raw_objects = await self.lister.read(api)
-        return {name: self._normalise_marked(name, obj) for name, obj in raw_objects.items()}
-
-    def _normalise_marked(self, name: str, raw: JSON) -> JSON:
-        body = self.normalise(raw)
-        if self.builtin(name, raw):
-            body[BUILTIN_MARK] = True
-        return body
-
     def builtin(self, name: str, live: JSON) -> bool:
-        return name in self.builtin_names or bool(live.get(BUILTIN_MARK)) or self.is_builtin(name, live)
-
-    def create_body(self, name: str, payload: JSON) -> JSON:
-        body = {**self.create_defaults, **payload}
-        if self.name_in_body:
-            body[self.name_in_body] = name
-        return body
-
-    async def send_create(self, api: ApiCaller, name: str, payload: JSON) -> None:
-        assert self.create is not None
-        await self.create.send(api, name, self.create_body(name, payload), payload)
-
-    async def send_update(self, api: ApiCaller, name: str, payload: JSON) -> None:
-        assert self.update is not None
-        body = dict(payload)
-        if self.name_in_body and "{name}" not in self.update.path:
-            body[self.name_in_body] = name
-        await self.update.send(api, name, body, payload)
-
-    async def send_delete(self, api: ApiCaller, name: str, live: JSON) -> None:
-        assert self.delete is not None
-        body = self.delete_body(name) if self.delete_body else None
-        await self.delete.send(api, name, body, live)
+        """Whether object `name` (live as `live`, or {} when only the name is known) is built-in."""
+        return name in self.builtins.names or bool(live.get(BUILTIN_MARK)) or self.builtins.detect(name, live)

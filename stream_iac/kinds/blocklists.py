@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
-from stream_iac.kinds.common import BUILTIN_BLOCKLISTS, JSON, pick
+from stream_iac.kinds.base import JSON, Api, Builtins, Endpoint, Export, Fields, Kind, Lister, Shape, StackModel
+from stream_iac.kinds.common import BUILTIN_BLOCKLISTS, pick
 
 MAX_WORDS = 10_000
 MAX_WORD_LENGTH = 40
@@ -63,23 +63,23 @@ EXPORT_DEFAULTS: JSON = {
     "is_confusable_folding_enabled": False,
 }
 
+def valid_name(name: str) -> str | None:
+    if name in BUILTIN_BLOCKLISTS:
+        return "built-in blocklist; it cannot be changed"
+    return "blocklist names are at most 255 characters" if len(name) > 255 else None
+
+
 KIND = Kind(
     name="blocklists",
-    title="blocklist",
-    model=Blocklist,
-    lister=Lister(op="ListBlockLists", path="/blocklists", key="blocklists", page_size=200),
-    normalise=normalise,
-    create=Endpoint("CreateBlockList", "POST", "/blocklists"),
-    update=Endpoint("UpdateBlockList", "PUT", "/blocklists/{name}"),
-    delete=Endpoint("DeleteBlockList", "DELETE", "/blocklists/{name}"),
-    set_paths=frozenset({"words"}),
-    immutable=("type",),
-    builtin_names=BUILTIN_BLOCKLISTS,
-    order=10,
-    max_objects=15,
-    name_rule=lambda name: (
-        "built-in blocklist; it cannot be changed" if name in BUILTIN_BLOCKLISTS
-        else "blocklist names are at most 255 characters" if len(name) > 255 else None
+    shape=Shape(model=Blocklist, normalise=normalise, max_objects=15, name_rule=valid_name,
+                line_files={"words_file": "words"}),
+    api=Api(
+        read=Lister(op="ListBlockLists", path="/blocklists", key="blocklists", page_size=200),
+        create=Endpoint("CreateBlockList", "POST", "/blocklists", name_field="name"),
+        update=Endpoint("UpdateBlockList", "PUT", "/blocklists/{name}"),
+        delete=Endpoint("DeleteBlockList", "DELETE", "/blocklists/{name}"),
     ),
-    export_defaults=lambda name, live: EXPORT_DEFAULTS,
+    fields=Fields(sets=frozenset({"words"}), immutable=("type",)),
+    builtins=Builtins(names=BUILTIN_BLOCKLISTS),
+    export=Export(defaults=lambda name, live: EXPORT_DEFAULTS),
 )

@@ -7,12 +7,26 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from stream_iac.kinds.base import Context, Endpoint, Kind, Lister, StackModel, StackPart
+from stream_iac.kinds.base import (
+    JSON,
+    Api,
+    Builtins,
+    Context,
+    Endpoint,
+    Export,
+    Fields,
+    Kind,
+    Lister,
+    References,
+    Shape,
+    StackModel,
+    StackPart,
+    Writes,
+)
 from stream_iac.kinds.common import (
     BUILTIN_CHANNEL_TYPES,
     BUILTIN_COMMANDS,
     COMMAND_SETS,
-    JSON,
     Grants,
     cleared_grant_roles,
     grant_refs,
@@ -193,28 +207,48 @@ def export_defaults(name: str, live: Context) -> JSON:
     return {**NEW_TYPE_DEFAULTS, "grants": messaging.get("grants") or {}}
 
 
+REQUIRED_ON_WRITE = {"automod": "disabled", "automod_behavior": "flag", "max_message_length": 5000}
+# Fields the create call does not take, and values it refuses (automod_behavior shadow_block is
+# an update-only value: created as flag). An update right after the create sets them.
+UPDATE_AFTER_CREATE = ("automod_thresholds", "allowed_flag_reasons", "quotes", "reminders")
+CREATE_SUBSTITUTES: dict[str, dict[object, object]] = {"automod_behavior": {"shadow_block": "flag"}}
+
+
+def split_create(body: JSON) -> tuple[JSON, JSON]:
+    """(what CreateChannelType takes, what an UpdateChannelType right after must set)."""
+    later = {k: v for k, v in body.items() if k in UPDATE_AFTER_CREATE}
+    first = {k: v for k, v in body.items() if k not in UPDATE_AFTER_CREATE}
+    for field, substitutes in CREATE_SUBSTITUTES.items():
+        value = first.get(field)
+        if isinstance(value, str | int | float | bool) and value in substitutes:
+            first[field], later[field] = substitutes[value], value
+    return first, later
+
+
+def valid_name(name: str) -> str | None:
+    return None if NAME_RE.fullmatch(name) else "channel type names use letters, digits, '_' and '-'"
+
+
 KIND = Kind(
     name="channel_types",
-    title="channel type",
-    model=ChannelType,
-    lister=Lister(op="ListChannelTypes", path="/chat/channeltypes", key="channel_types"),
-    normalise=normalise,
-    create=Endpoint("CreateChannelType", "POST", "/chat/channeltypes"),
-    update=Endpoint("UpdateChannelType", "PUT", "/chat/channeltypes/{name}"),
-    delete=Endpoint("DeleteChannelType", "DELETE", "/chat/channeltypes/{name}"),
-    set_paths=frozenset({"commands", "grants.*", "allowed_flag_reasons", "blocklists"}),
-    merge_map_paths=frozenset({"grants"}),
-    required_on_update=("automod", "automod_behavior", "max_message_length"),
-    create_defaults={"automod": "disabled", "automod_behavior": "flag", "max_message_length": 5000},
-    update_after_create=("automod_thresholds", "allowed_flag_reasons", "quotes", "reminders"),
-    create_substitutes={"automod_behavior": {"shadow_block": "flag"}},
-    references=references,
-    ordering_references=lambda body: cleared_grant_roles(body.get("grants")),
-    expand=expand_commands,
-    builtin_names=BUILTIN_CHANNEL_TYPES,
-    order=60,
-    max_objects=50,
-    name_rule=lambda name: None if NAME_RE.fullmatch(name) else "channel type names use letters, digits, '_' and '-'",
-    export_defaults=export_defaults,
-    export_builtins=True,
+    shape=Shape(model=ChannelType, normalise=normalise, max_objects=50, name_rule=valid_name,
+                expand=expand_commands),
+    api=Api(
+        read=Lister(op="ListChannelTypes", path="/chat/channeltypes", key="channel_types"),
+        create=Endpoint("CreateChannelType", "POST", "/chat/channeltypes", name_field="name"),
+        update=Endpoint("UpdateChannelType", "PUT", "/chat/channeltypes/{name}"),
+        delete=Endpoint("DeleteChannelType", "DELETE", "/chat/channeltypes/{name}"),
+    ),
+    fields=Fields(
+        sets=frozenset({"commands", "grants.*", "allowed_flag_reasons", "blocklists"}),
+        merge_maps=frozenset({"grants"}),
+    ),
+    writes=Writes(
+        required_on_update=tuple(REQUIRED_ON_WRITE),
+        create_defaults=REQUIRED_ON_WRITE,
+        split_create=split_create,
+    ),
+    refs=References(find=references, ordering=lambda body: cleared_grant_roles(body.get("grants"))),
+    builtins=Builtins(names=BUILTIN_CHANNEL_TYPES),
+    export=Export(defaults=export_defaults, builtins=True),
 )

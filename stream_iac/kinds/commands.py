@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
-from stream_iac.kinds.common import BUILTIN_COMMANDS, COMMAND_SETS, JSON, pick
+from stream_iac.kinds.base import JSON, Api, Endpoint, Kind, Lister, Shape, StackModel, Writes
+from stream_iac.kinds.common import BUILTIN_COMMANDS, COMMAND_SETS, pick
 
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
@@ -27,19 +27,20 @@ def normalise(live: JSON) -> JSON:
     return pick(live, {"description", "args", "set"})
 
 
+def valid_name(name: str) -> str | None:
+    if name in BUILTIN_COMMANDS | COMMAND_SETS:
+        return "built-in command; declare only custom commands"
+    return None if NAME_RE.fullmatch(name) else "command names use letters, digits, '_' and '-' (no spaces)"
+
+
 KIND = Kind(
     name="commands",
-    title="command",
-    model=Command,
-    lister=Lister(op="ListCommands", path="/chat/commands", key="commands"),
-    normalise=normalise,
-    create=Endpoint("CreateCommand", "POST", "/chat/commands"),
-    update=Endpoint("UpdateCommand", "PUT", "/chat/commands/{name}"),
-    delete=Endpoint("DeleteCommand", "DELETE", "/chat/commands/{name}"),
-    required_on_update=("description",),
-    order=10,
-    name_rule=lambda name: (
-        "built-in command; declare only custom commands" if name in BUILTIN_COMMANDS | COMMAND_SETS
-        else None if NAME_RE.fullmatch(name) else "command names use letters, digits, '_' and '-' (no spaces)"
+    shape=Shape(model=Command, normalise=normalise, name_rule=valid_name),
+    api=Api(
+        read=Lister(op="ListCommands", path="/chat/commands", key="commands"),
+        create=Endpoint("CreateCommand", "POST", "/chat/commands", name_field="name"),
+        update=Endpoint("UpdateCommand", "PUT", "/chat/commands/{name}"),
+        delete=Endpoint("DeleteCommand", "DELETE", "/chat/commands/{name}"),
     ),
+    writes=Writes(required_on_update=("description",)),
 )

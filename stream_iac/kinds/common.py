@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-JSON = dict[str, Any]
+from stream_iac.kinds.base import JSON
 
 BUILTIN_CHANNEL_TYPES = frozenset({"messaging", "livestream", "team", "gaming", "commerce"})
 BUILTIN_COMMANDS = frozenset({"giphy", "ban", "unban", "mute", "unmute"})

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
-from stream_iac.kinds.common import JSON, pick
+from stream_iac.kinds.base import JSON, Api, Builtins, Endpoint, Kind, Lister, References, Shape, StackModel, Writes
+from stream_iac.kinds.common import pick
 
 
 class Permission(StackModel):
@@ -32,19 +32,21 @@ def normalise(live: JSON) -> JSON:
     return out
 
 
+def valid_id(name: str) -> str | None:
+    return None if len(name) <= 255 else "permission ids are at most 255 characters"
+
+
 KIND = Kind(
     name="permissions",
-    title="permission",
-    model=Permission,
-    lister=Lister(op="ListPermissions", path="/permissions", key="permissions", name_field="id"),
-    normalise=normalise,
-    create=Endpoint("CreatePermission", "POST", "/permissions"),
-    update=Endpoint("UpdatePermission", "PUT", "/permissions/{name}"),
-    delete=Endpoint("DeletePermission", "DELETE", "/permissions/{name}"),
-    full_update=True,
-    unknown_reference_is_error=False,
-    name_in_body="id",
-    is_builtin=lambda name, live: live.get("custom") is False,
-    order=5,
-    name_rule=lambda name: None if len(name) <= 255 else "permission ids are at most 255 characters",
+    shape=Shape(model=Permission, normalise=normalise, name_rule=valid_id),
+    api=Api(
+        read=Lister(op="ListPermissions", path="/permissions", key="permissions", name_field="id"),
+        create=Endpoint("CreatePermission", "POST", "/permissions", name_field="id"),
+        update=Endpoint("UpdatePermission", "PUT", "/permissions/{name}"),
+        delete=Endpoint("DeletePermission", "DELETE", "/permissions/{name}"),
+    ),
+    writes=Writes(full_update=True),
+    # The list call may not show every built-in permission, so an unknown one only warns.
+    refs=References(missing_is_error=False),
+    builtins=Builtins(detect=lambda name, live: live.get("custom") is False),
 )

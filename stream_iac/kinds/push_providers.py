@@ -8,8 +8,20 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
-from stream_iac.kinds.common import JSON, pick
+from stream_iac.kinds.base import (
+    JSON,
+    Api,
+    Endpoint,
+    Export,
+    Fields,
+    Kind,
+    Lister,
+    References,
+    Shape,
+    StackModel,
+    Writes,
+)
+from stream_iac.kinds.common import pick
 
 SECRETS = frozenset(
     {
@@ -88,23 +100,24 @@ def export_filter(live: JSON) -> JSON:
     return {k: v for k, v in live.items() if not k.startswith(foreign)}
 
 
+def valid_name(name: str) -> str | None:
+    return None if 1 <= len(name) <= 36 else "push provider names are 1 to 36 characters"
+
+
+UPSERT = Endpoint("UpsertPushProvider", "POST", "/push_providers", name_field="name", wrap="push_provider")
+
 KIND = Kind(
     name="push_providers",
-    title="push provider",
-    model=PushProvider,
-    lister=Lister(op="ListPushProviders", path="/push_providers", key="push_providers"),
-    normalise=normalise,
-    create=Endpoint("UpsertPushProvider", "POST", "/push_providers", wrap="push_provider"),
-    update=Endpoint("UpsertPushProvider", "POST", "/push_providers", wrap="push_provider"),
-    delete=Endpoint("DeletePushProvider", "DELETE", "/push_providers/{type}/{name}"),
-    secret_paths=SECRETS,
-    full_update=True,
-    immutable=("type",),
-    references=lambda body: [("app", "app")],
-    order=70,
-    max_objects=25,
-    name_rule=lambda name: None if 1 <= len(name) <= 36 else "push provider names are 1 to 36 characters",
-    export_defaults=lambda name, live: {"apn_development": False},
-    export_secrets=export_secrets,
-    export_filter=export_filter,
+    shape=Shape(model=PushProvider, normalise=normalise, max_objects=25, name_rule=valid_name),
+    api=Api(
+        read=Lister(op="ListPushProviders", path="/push_providers", key="push_providers"),
+        create=UPSERT,
+        update=UPSERT,
+        delete=Endpoint("DeletePushProvider", "DELETE", "/push_providers/{type}/{name}"),
+    ),
+    fields=Fields(secrets=SECRETS, immutable=("type",)),
+    writes=Writes(full_update=True),
+    refs=References(find=lambda body: [("app", "app")]),
+    export=Export(defaults=lambda name, live: {"apn_development": False}, secrets=export_secrets, env_word="PUSH",
+                  filter=export_filter),
 )

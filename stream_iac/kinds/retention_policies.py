@@ -7,8 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
-from stream_iac.kinds.common import JSON
+from stream_iac.kinds.base import JSON, Api, Endpoint, Kind, Lister, Shape, StackModel, Writes
 
 POLICIES = ("old-messages", "inactive-channels")
 
@@ -24,20 +23,21 @@ def normalise(live: JSON) -> JSON:
     return {"max_age_hours": config.get("max_age_hours")}
 
 
-SET = Endpoint("SetRetentionPolicy", "POST", "/chat/retention_policy")
+
+def valid_policy(name: str) -> str | None:
+    return None if name in POLICIES else f"policy must be one of: {', '.join(POLICIES)}"
+
+
+SET = Endpoint("SetRetentionPolicy", "POST", "/chat/retention_policy", name_field="policy")
 
 KIND = Kind(
     name="retention_policies",
-    title="retention policy",
-    model=RetentionPolicy,
-    lister=Lister(op="GetRetentionPolicy", path="/chat/retention_policy", key="policies", name_field="policy"),
-    normalise=normalise,
-    create=SET,
-    update=SET,
-    delete=Endpoint("DeleteRetentionPolicy", "POST", "/chat/retention_policy/delete"),
-    delete_body=lambda name: {"policy": name},
-    name_in_body="policy",
-    full_update=True,
-    order=20,
-    name_rule=lambda name: None if name in POLICIES else f"policy must be one of: {', '.join(POLICIES)}",
+    shape=Shape(model=RetentionPolicy, normalise=normalise, name_rule=valid_policy),
+    api=Api(
+        read=Lister(op="GetRetentionPolicy", path="/chat/retention_policy", key="policies", name_field="policy"),
+        create=SET,
+        update=SET,
+        delete=Endpoint("DeleteRetentionPolicy", "POST", "/chat/retention_policy/delete", name_field="policy"),
+    ),
+    writes=Writes(full_update=True),
 )

@@ -3,8 +3,8 @@ permissions are grants, managed on the app and on channel types."""
 
 from __future__ import annotations
 
-from stream_iac.kinds.base import Endpoint, Kind, Lister, StackModel
-from stream_iac.kinds.common import BUILTIN_ROLES, JSON
+from stream_iac.kinds.base import JSON, Api, Builtins, Endpoint, Kind, Lister, Shape, StackModel
+from stream_iac.kinds.common import BUILTIN_ROLES
 
 
 class Role(StackModel):
@@ -15,21 +15,19 @@ def normalise(live: JSON) -> JSON:
     return {}
 
 
+def valid_name(name: str) -> str | None:
+    if name in BUILTIN_ROLES:
+        return "built-in role; declare only custom roles"
+    return "role names are at most 64 characters" if len(name) > 64 else None
+
+
 KIND = Kind(
     name="roles",
-    title="role",
-    model=Role,
-    lister=Lister(op="ListRoles", path="/roles", key="roles"),
-    normalise=normalise,
-    create=Endpoint("CreateRole", "POST", "/roles"),
-    delete=Endpoint("DeleteRole", "DELETE", "/roles/{name}"),
-    is_builtin=lambda name, live: live.get("custom") is False,
-    builtin_names=BUILTIN_ROLES,
-    order=5,
-    listed_by_name=True,
-    max_objects=25,
-    name_rule=lambda name: (
-        "built-in role; declare only custom roles" if name in BUILTIN_ROLES
-        else "role names are at most 64 characters" if len(name) > 64 else None
+    shape=Shape(model=Role, normalise=normalise, layout="names", max_objects=25, name_rule=valid_name),
+    api=Api(
+        read=Lister(op="ListRoles", path="/roles", key="roles"),
+        create=Endpoint("CreateRole", "POST", "/roles", name_field="name"),
+        delete=Endpoint("DeleteRole", "DELETE", "/roles/{name}"),
     ),
+    builtins=Builtins(names=BUILTIN_ROLES, detect=lambda name, live: live.get("custom") is False),
 )

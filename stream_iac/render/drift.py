@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from stream_iac.plan import Plan
-from stream_iac.render.json_plan import FORMAT_VERSION, change_json
+from stream_iac.plan.build import FORMAT_VERSION
 from stream_iac.render.text import change_lines
 
 
@@ -34,7 +34,7 @@ def drift_json(plans: list[Plan]) -> dict[str, Any]:
             {
                 "stack": p.stack,
                 "in_sync": not drifted(p),
-                "differences": [change_json(c) for c in p.changes],
+                "differences": [c.to_json() for c in p.changes],
                 "unmanaged": p.unmanaged,
                 "summary": p.summary(),
             }

@@ -5,34 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from stream_iac.plan import Change, Plan
-
-FORMAT_VERSION = "1"
-
-
-def change_json(change: Change) -> dict[str, Any]:
-    return {
-        "address": change.address,
-        "kind": change.kind,
-        "name": change.name,
-        "action": change.action,
-        "before": change.before,
-        "after": change.after,
-        "changed_paths": change.changed_paths,
-        "sensitive_paths": change.sensitive_paths,
-        "depends_on": change.depends_on,
-    }
+from stream_iac.plan import Plan
+from stream_iac.plan.build import FORMAT_VERSION
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
-    return {
-        "format_version": FORMAT_VERSION,
-        "stack": plan.stack,
-        "changes": [change_json(c) for c in plan.changes],
-        "unmanaged": plan.unmanaged,
-        "summary": plan.summary(),
-        "warnings": plan.warnings,
-    }
+    """One stack's plan as a JSON document."""
+    return plan.to_json()
 
 
 def plans_json(plans: list[Plan]) -> dict[str, Any]:

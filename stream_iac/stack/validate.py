@@ -100,12 +100,12 @@ def _validate_section(raw: RawStack, kind: Kind, section: Any, problems: Problem
     entries = _entries(raw, kind, section, problems)
     if entries is None:
         return {}
-    if kind.max_objects is not None and len(entries) > kind.max_objects:
+    if kind.shape.max_objects is not None and len(entries) > kind.shape.max_objects:
         problems.append((nearest_location(raw, (kind.name,)),
-                         f"{kind.name}: {len(entries)} declared, the API allows at most {kind.max_objects}"))
+                         f"{kind.name}: {len(entries)} declared, the API allows at most {kind.shape.max_objects}"))
     objects: dict[str, DesiredObject] = {}
     for name, (path, body) in entries.items():
-        problem = kind.name_rule(name)
+        problem = kind.shape.name_rule(name)
         if problem:
             problems.append((nearest_location(raw, path), f"{kind.address(name)}: {problem}"))
             continue
@@ -125,7 +125,7 @@ def _entries(
             problems.append((where, f"{kind.name}: must be a mapping of settings"))
             return None
         return {kind.name: ((kind.name,), section)}
-    if kind.listed_by_name:
+    if kind.shape.layout == "names":
         if not isinstance(section, list) or not all(isinstance(n, str) for n in section):
             problems.append((where, f"{kind.name}: must be a list of names"))
             return None
@@ -142,12 +142,12 @@ def _validate_object(raw: RawStack, kind: Kind, path: FieldPath, body: Any, prob
         return None
 
     def is_secret(p: FieldPath) -> bool:
-        return matches_any(kind.secret_paths, p[len(path):])
+        return matches_any(kind.fields.secrets, p[len(path):])
 
     try:
-        model = kind.model.model_validate(body)
+        model = kind.shape.model.model_validate(body)
     except ValidationError as exc:
-        problems.extend(problems_from_validation_error(exc, raw, path, kind.model, is_secret))
+        problems.extend(problems_from_validation_error(exc, raw, path, kind.shape.model, is_secret))
         return None
     validated: JSON = model.model_dump(mode="json", exclude_unset=True)
     wrapped: JSON = _wrap_secrets(raw, kind, path, validated, (), problems)
@@ -156,9 +156,9 @@ def _validate_object(raw: RawStack, kind: Kind, path: FieldPath, body: Any, prob
 
 def _wrap_secrets(raw: RawStack, kind: Kind, base: FieldPath, value: Any, rel: FieldPath, problems: Problems) -> Any:
     """Replace each secret value by a Secret; a secret not taken from ${env:} or ${file:} is an error."""
-    if not kind.secret_paths:
+    if not kind.fields.secrets:
         return value
-    if rel and matches_any(kind.secret_paths, rel) and isinstance(value, str):
+    if rel and matches_any(kind.fields.secrets, rel) and isinstance(value, str):
         full = (*base, *rel)
         ref = raw.refs.get(full)
         if ref is None:
@@ -206,7 +206,7 @@ def _unresolved_references(state: DesiredState) -> list[str]:
     return [
         f"{ref.text}, which the stack does not declare; plan checks that it exists live"
         for ref in state.references()
-        if ref.target_kind.unknown_reference_is_error
+        if ref.target_kind.refs.missing_is_error
         and not state.has(ref.target_kind.name, ref.target)
         and not ref.target_kind.builtin(ref.target, {})
     ]

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from stream_emulator import Emulator, EmulatorOptions, serve_in_thread
-from stream_iac.cli import main
+from stream_iac.cli.commands import main
 
 KEY = "e2e-key"
 SECRET = "e2e-secret-value-0123456789"

@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from stream_emulator import Emulator, EmulatorOptions
-from stream_iac.client import RetryPolicy, StreamClient
+from stream_iac.api.client import RetryPolicy, StreamClient
+from stream_iac.api.settings import ConnectionSettings
+from stream_iac.api.throttle import Throttle
+from stream_iac.cli.run import Session, StackPlan, plan_stack
 from stream_iac.errors import UserError
 from stream_iac.executor import ApplyReport, Executor
 from stream_iac.plan import Plan, PlanOptions
-from stream_iac.runner import Session, StackPlan, plan_stack
-from stream_iac.settings import ConnectionSettings
-from stream_iac.throttle import Throttle
 from tests.e2e.checks import assert_live_matches
 from tests.e2e.strategies import (
     COLLECTION_KINDS,

@@ -22,15 +22,16 @@ import pytest
 import yaml
 
 from stream_emulator import Emulator, EmulatorOptions, ManualClock, serve_in_thread
-from stream_iac.client import RetryPolicy, StreamClient
+from stream_iac.api.client import RetryPolicy, StreamClient
+from stream_iac.api.read import read_live
+from stream_iac.api.settings import ConnectionSettings
+from stream_iac.api.throttle import Throttle
 from stream_iac.errors import UserError
 from stream_iac.executor import ApplyReport, ChangeResult, Executor
 from stream_iac.kinds import BY_NAME
-from stream_iac.plan import build_plan, read_live
-from stream_iac.settings import ConnectionSettings
+from stream_iac.plan import build_plan
 from stream_iac.stack.validate import load_and_validate
 from stream_iac.state import DesiredState
-from stream_iac.throttle import Throttle
 from tests.e2e.checks import assert_live_matches
 from tests.e2e.conftest import KEY, SECRET, Harness
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import jsonschema
 
-from stream_iac.diff import FieldChange
 from stream_iac.plan import Change, Plan
+from stream_iac.plan.diff import FieldChange
 from stream_iac.render.markdown import MAX_CHARS, render_markdown
 from stream_iac.schema import plan_schema
 from tests.e2e.conftest import SECRET, Harness

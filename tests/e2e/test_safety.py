@@ -10,7 +10,7 @@ from tests.e2e.conftest import Harness
 
 @pytest.fixture
 def with_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("stream_iac.cli._interactive", lambda: True)
+    monkeypatch.setattr("stream_iac.cli.commands._interactive", lambda: True)
 
 
 def seed(h: Harness) -> None:

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from stream_iac.cli import main
+from stream_iac.cli.commands import main
 from stream_iac.kinds import KINDS
 from stream_iac.stack.loader import MAX_FILE_BYTES
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from stream_iac.cli import main
+from stream_iac.cli.commands import main
 from stream_iac.stack.loader import shown_path
 
 T = TypeVar("T")

@@ -16,12 +16,12 @@ import pytest
 import respx
 
 from stream_iac import __version__
-from stream_iac import client as client_module
-from stream_iac.client import RetryPolicy, StreamClient
+from stream_iac.api import client as client_module
+from stream_iac.api.client import RetryPolicy, StreamClient
+from stream_iac.api.settings import ConnectionSettings
+from stream_iac.api.throttle import Throttle
 from stream_iac.errors import ApiError, OutcomeUnknown, TransportError
 from stream_iac.secrets import Secret
-from stream_iac.settings import ConnectionSettings
-from stream_iac.throttle import Throttle
 
 BASE_URL = "https://chat.example.test"
 API = BASE_URL + "/api/v2"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from stream_iac.diff import compare, create_payloads, update_payload
 from stream_iac.kinds import BY_NAME
+from stream_iac.plan.diff import compare, create_payloads, update_payload
 from stream_iac.secrets import Secret
 
 CT = BY_NAME["channel_types"]

@@ -8,13 +8,13 @@ import sys
 from click.testing import CliRunner
 
 from stream_iac import __version__
-from stream_iac._help import HELP
-from stream_iac.cli import main
-from stream_iac.entry import render_help
+from stream_iac.cli._help import HELP
+from stream_iac.cli.commands import main
+from stream_iac.cli.entry import render_help
 
 
 def test_checked_in_help_is_current() -> None:
-    assert render_help() == HELP, "stream_iac/_help.py is stale: run `make help-text`"
+    assert render_help() == HELP, "stream_iac/cli/_help.py is stale: run `make help-text`"
 
 
 def test_version_matches_click() -> None:
@@ -23,7 +23,7 @@ def test_version_matches_click() -> None:
 
 
 def test_fast_paths_do_not_import_click() -> None:
-    code = ("import sys; sys.argv = ['stream-iac', '--version']; from stream_iac.entry import main; main(); "
+    code = ("import sys; sys.argv = ['stream-iac', '--version']; from stream_iac.cli.entry import main; main(); "
             "sys.argv = ['stream-iac', '--help']; main(); print('click' in sys.modules, 'pydantic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith(f"stream-iac, version {__version__}\n" + HELP)

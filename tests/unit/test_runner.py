@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from stream_iac.runner import run
+from stream_iac.cli.run import run
 
 
 class _CountsRepr:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_iac.throttle import (
+from stream_iac.api.throttle import (
     MAX_BLOCK_SECONDS,
     Throttle,
     parse_rate_limit_headers,

@@ -4,26 +4,28 @@ the executor applies, each with its exact request payloads and its dependencies.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from stream_iac.diff import FieldChange, compare, create_payloads, secret_paths_in, strip_secrets, update_payload
 from stream_iac.errors import UserError
 from stream_iac.kinds import BY_NAME, KINDS
-from stream_iac.kinds.base import JSON, ApiCaller, Context, Kind
+from stream_iac.kinds.base import JSON, Context, Kind
 from stream_iac.paths import dotted
+from stream_iac.plan.diff import FieldChange, compare, create_payloads, secret_paths_in, strip_secrets, update_payload
+from stream_iac.plan.order import link_dependencies, only_targets, ordered
 from stream_iac.state import DesiredState, LiveState
 
 Action = Literal["create", "update", "delete"]
 ABSENT = "absent"
+FORMAT_VERSION = "1"  # of the JSON plan
 
 
 @dataclass
 class Change:
+    """One create, update or delete, with the exact requests apply sends for it."""
+
     address: str
     kind: str
     name: str
@@ -39,9 +41,25 @@ class Change:
     depends_on: list[str] = field(default_factory=list)
     fingerprint: str = ABSENT
 
+    def to_json(self) -> JSON:
+        """The change as the JSON plan shows it (schemas/plan.schema.json): never a secret."""
+        return {
+            "address": self.address,
+            "kind": self.kind,
+            "name": self.name,
+            "action": self.action,
+            "before": self.before,
+            "after": self.after,
+            "changed_paths": self.changed_paths,
+            "sensitive_paths": self.sensitive_paths,
+            "depends_on": self.depends_on,
+        }
+
 
 @dataclass
 class Plan:
+    """What apply will do to one stack's app: the changes in the order apply makes them."""
+
     stack: str
     changes: list[Change]
     unmanaged: list[str]
@@ -61,6 +79,17 @@ class Plan:
     def empty(self) -> bool:
         return not self.changes
 
+    def to_json(self) -> JSON:
+        """The versioned JSON form of the plan (schemas/plan.schema.json): never a secret."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "stack": self.stack,
+            "changes": [c.to_json() for c in self.changes],
+            "unmanaged": self.unmanaged,
+            "summary": self.summary(),
+            "warnings": self.warnings,
+        }
+
 
 @dataclass(frozen=True)
 class PlanOptions:
@@ -69,14 +98,8 @@ class PlanOptions:
     rotate_secrets: bool = False
 
 
-async def read_live(api: ApiCaller, kinds: Iterable[Kind] = KINDS) -> LiveState:
-    """Every kind's list call in flight at once: one round trip (plus blocklist pages)."""
-    kinds = list(kinds)
-    results = await asyncio.gather(*(kind.read_live(api) for kind in kinds))
-    return {kind.name: objects for kind, objects in zip(kinds, results, strict=True)}
-
-
 def fingerprint(live: JSON | None) -> str:
+    """A short digest of a live object (or "absent"), to tell whether it changed since a plan."""
     if live is None:
         return ABSENT
     blob = json.dumps(live, sort_keys=True, default=str, separators=(",", ":"))
@@ -84,6 +107,12 @@ def fingerprint(live: JSON | None) -> str:
 
 
 def build_plan(desired: DesiredState, live: LiveState, options: PlanOptions = PlanOptions()) -> Plan:
+    """The plan that turns `live` into what `desired` declares: a create for each declared object
+    missing live, an update for each that differs (only declared fields count), a delete for each
+    live object of a pruned kind that the stack does not declare (never a built-in or protected
+    one), in dependency order. Raises UserError when the stack cannot be applied as it stands
+    (a reference to an object that exists nowhere, a delete of an object that stays referenced,
+    a change to an immutable field)."""
     deleted, unmanaged = _not_declared(desired, live, options)
     context = desired.context(live, without=frozenset(deleted))
     changes: list[Change] = []
@@ -91,7 +120,7 @@ def build_plan(desired: DesiredState, live: LiveState, options: PlanOptions = Pl
     for kind in KINDS:
         have = live.get(kind.name, {})
         for name, body in desired.bodies(kind.name).items():
-            change = _change_for(kind, name, kind.expand(body, context), have.get(name), options, problems)
+            change = _change_for(kind, name, kind.shape.expand(body, context), have.get(name), options, problems)
             if change:
                 changes.append(change)
     changes.extend(_delete(BY_NAME[k], name, live[k][name]) for k, name in deleted)
@@ -100,10 +129,10 @@ def build_plan(desired: DesiredState, live: LiveState, options: PlanOptions = Pl
     problems.extend(_still_referenced(deleted, desired, context, live))
     if problems:
         raise UserError("cannot plan:\n" + "\n".join(f"  {p}" for p in problems))
-    _link_dependencies(changes, desired, context, live)
+    link_dependencies(changes, desired, context)
     if options.targets:
-        changes = _only_targets(changes, options.targets)
-    return Plan(stack=desired.meta.name, changes=_ordered(changes), unmanaged=unmanaged,
+        changes = only_targets(changes, options.targets)
+    return Plan(stack=desired.meta.name, changes=ordered(changes), unmanaged=unmanaged,
                 warnings=sorted(set(warnings)))
 
 
@@ -128,7 +157,7 @@ def _not_declared(
 
 def _prunable(desired: DesiredState, kind: Kind, name: str, options: PlanOptions) -> bool:
     pruned = options.prune or kind.name in desired.meta.prune
-    return pruned and kind.delete is not None and kind.address(name) not in desired.meta.protect
+    return pruned and kind.api.delete is not None and kind.address(name) not in desired.meta.protect
 
 
 def _change_for(
@@ -136,7 +165,7 @@ def _change_for(
 ) -> Change | None:
     address = kind.address(name)
     if live_obj is None:
-        if kind.create is None:
+        if kind.api.create is None:
             problems.append(f"{address}: does not exist live and cannot be created")
             return None
         payload, followup = create_payloads(kind, body)
@@ -148,7 +177,7 @@ def _change_for(
     if not field_changes:
         return None
     for fc in field_changes:
-        if fc.path and fc.path[0] in kind.immutable:
+        if fc.path and fc.path[0] in kind.fields.immutable:
             problems.append(f"{address}: {dotted(fc.path)} cannot be changed once created "
                             f"(live {fc.before!r}, stack {fc.after!r}); delete and recreate it")
     top = {fc.path[0] for fc in field_changes if fc.path}
@@ -188,7 +217,7 @@ def _reference_problems(desired: DesiredState, live: LiveState, context: Context
         if desired.has(decl.name, target) or target in live.get(decl.name, {}) or decl.builtin(target, {}):
             continue
         text = f"{ref.text}, which is neither built-in, declared in the stack, nor live"
-        (problems if decl.unknown_reference_is_error else warnings).append(text)
+        (problems if decl.refs.missing_is_error else warnings).append(text)
     return problems
 
 
@@ -197,7 +226,7 @@ def _after_apply(kind: Kind, live_obj: JSON | None, desired_body: JSON | None) -
     live value; in maps the API merges key by key, an empty list removes the key)."""
     after = dict(live_obj or {})
     for key, value in (desired_body or {}).items():
-        if key in kind.merge_map_paths and isinstance(value, dict):
+        if key in kind.fields.merge_maps and isinstance(value, dict):
             merged = {**(after.get(key) or {}), **value}
             after[key] = {k: v for k, v in merged.items() if v not in ([], None)}
         else:
@@ -220,76 +249,18 @@ def _still_referenced(
             if (kind.name, name) in targets:
                 continue
             body = wanted.get(name)
-            after = _after_apply(kind, have.get(name), kind.expand(body, context) if body is not None else None)
-            for target in sorted(set(kind.references(after)) & targets):
+            after = _after_apply(kind, have.get(name), kind.shape.expand(body, context) if body is not None else None)
+            for target in sorted(set(kind.refs.find(after)) & targets):
                 target_address = BY_NAME[target[0]].address(target[1])
                 problems.append(f"{target_address} cannot be deleted: {kind.address(name)} still refers to it; "
                                 f"remove the reference from {kind.address(name)} in the stack first")
     return problems
 
 
-def _link_dependencies(changes: list[Change], desired: DesiredState, context: Context, live: LiveState) -> None:
-    """Creates and updates wait for what they refer to; deletes wait for every change that
-    stops referring to the deleted object, and for deletes of objects that refer to it."""
-    by_address = {c.address: c for c in changes}
-    for change in changes:
-        kind = BY_NAME[change.kind]
-        if change.action == "delete":
-            continue
-        body = kind.expand(desired.bodies(change.kind)[change.name], context)
-        for target_kind, target in kind.references(body) + kind.ordering_references(body):
-            dep = by_address.get(BY_NAME[target_kind].address(target))
-            if dep and dep.action != "delete" and dep is not change:
-                change.depends_on.append(dep.address)
-    for change in changes:
-        if change.action != "delete":
-            continue
-        for other in changes:
-            if other is change or other.live is None:
-                continue
-            refs = BY_NAME[other.kind].references(other.live)
-            if (change.kind, change.name) in refs:
-                other_is_before = other.action in ("update", "delete")
-                if other_is_before:
-                    change.depends_on.append(other.address)
-    for change in changes:
-        change.depends_on = sorted(set(change.depends_on))
 
 
-def _only_targets(changes: list[Change], targets: tuple[str, ...]) -> list[Change]:
-    known = {c.address for c in changes}
-    chosen = [c for c in changes if c.address in targets]
-    for change in chosen:
-        change.depends_on = [d for d in change.depends_on if d in known and d in targets]
-    return chosen
 
 
-def _ordered(changes: list[Change]) -> list[Change]:
-    """Dependency order (a change after everything it depends on); deletes last, in reverse."""
-    action_rank = {"create": 0, "update": 0, "delete": 1}
-    by_address = {c.address: c for c in changes}
-    rank = {kind.name: kind.order for kind in KINDS}
-
-    def key(c: Change) -> tuple[int, int, str]:
-        order = rank[c.kind] if c.action != "delete" else -rank[c.kind]
-        return (action_rank[c.action], order, c.address)
-
-    result: list[Change] = []
-    placed: set[str] = set()
-
-    def place(c: Change, visiting: set[str]) -> None:
-        if c.address in placed or c.address in visiting:
-            return
-        visiting.add(c.address)
-        for dep in c.depends_on:
-            if dep in by_address:
-                place(by_address[dep], visiting)
-        placed.add(c.address)
-        result.append(c)
-
-    for change in sorted(changes, key=key):
-        place(change, set())
-    return result
 
 
 def check_max_deletes(plan: Plan, max_deletes: int | None) -> None:

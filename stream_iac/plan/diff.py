@@ -45,7 +45,7 @@ class _Comparer:
         self.changes: list[FieldChange] = []
 
     def walk(self, path: FieldPath, desired: Any, live: Any) -> None:
-        if isinstance(desired, Secret) or self.kind.secret_paths and matches_any(self.kind.secret_paths, path):
+        if isinstance(desired, Secret) or self.kind.fields.secrets and matches_any(self.kind.fields.secrets, path):
             self.secret(path, live)
         elif isinstance(desired, dict):
             live_map = live if isinstance(live, dict) else {}
@@ -60,11 +60,11 @@ class _Comparer:
 
     def secret(self, path: FieldPath, live: Any) -> None:
         unset = live in (_MISSING, None, "")
-        if matches_any(self.kind.secret_presence_paths, path) and unset or self.rotate_secrets:
+        if matches_any(self.kind.fields.secret_presence, path) and unset or self.rotate_secrets:
             self.changes.append(FieldChange(path, None, None, sensitive=True))
 
     def list(self, path: FieldPath, desired: list[Any], live: Any) -> None:
-        if matches_any(self.kind.set_paths, path):
+        if matches_any(self.kind.fields.sets, path):
             if not _same_set(desired, live):
                 self.add(path, live, desired)
             return
@@ -112,7 +112,7 @@ def strip_secrets(kind: Kind, value: Any, path: FieldPath = ()) -> Any:
         return {
             k: strip_secrets(kind, v, (*path, k))
             for k, v in value.items()
-            if not isinstance(v, Secret) and not matches_any(kind.secret_paths, (*path, k))
+            if not isinstance(v, Secret) and not matches_any(kind.fields.secrets, (*path, k))
         }
     if isinstance(value, list):
         return [strip_secrets(kind, v, (*path, i)) for i, v in enumerate(value)]
@@ -122,7 +122,7 @@ def strip_secrets(kind: Kind, value: Any, path: FieldPath = ()) -> Any:
 def secret_paths_in(kind: Kind, value: Any, path: FieldPath = ()) -> list[FieldPath]:
     """Paths inside `value` holding a secret."""
     found: list[FieldPath] = []
-    if isinstance(value, Secret) or (path and matches_any(kind.secret_paths, path) and value is not None):
+    if isinstance(value, Secret) or (path and matches_any(kind.fields.secrets, path) and value is not None):
         return [path]
     if isinstance(value, dict):
         for k, v in value.items():
@@ -148,7 +148,7 @@ def update_payload(
     """What an update sends: the changed top-level fields (maps the API merges key by key
     carry only their changed keys; nested objects the API replaces carry live merged with
     desired, so undeclared sub-fields survive), plus the fields every update must carry."""
-    if kind.full_update:
+    if kind.writes.full_update:
         payload = dict(desired)
     else:
         payload = {}
@@ -157,9 +157,9 @@ def update_payload(
     if rotate_secrets:
         for path in secret_paths_in(kind, desired):
             payload.setdefault(str(path[0]), _payload_field(kind, str(path[0]), desired, live, changes))
-    for field in kind.required_on_update:
+    for field in kind.writes.required_on_update:
         if field not in payload:
-            value = desired.get(field, live.get(field, kind.create_defaults.get(field)))
+            value = desired.get(field, live.get(field, kind.writes.create_defaults.get(field)))
             if value is not None:
                 payload[field] = value
     return payload
@@ -167,7 +167,7 @@ def update_payload(
 
 def _payload_field(kind: Kind, top: str, desired: JSON, live: JSON, changes: list[FieldChange]) -> Any:
     value = desired[top]
-    if top in kind.merge_map_paths and isinstance(value, dict):
+    if top in kind.fields.merge_maps and isinstance(value, dict):
         keys = {c.path[1] for c in changes if len(c.path) > 1 and c.path[0] == top}
         return {k: v for k, v in value.items() if k in keys} if keys else value
     if isinstance(value, dict):
@@ -177,14 +177,9 @@ def _payload_field(kind: Kind, top: str, desired: JSON, live: JSON, changes: lis
 
 def create_payloads(kind: Kind, desired: JSON) -> tuple[JSON, JSON | None]:
     """The create body, and the follow-up update for fields the create call does not take."""
-    later = {k: v for k, v in desired.items() if k in kind.update_after_create}
-    first = {k: v for k, v in desired.items() if k not in kind.update_after_create}
-    for field, substitutes in kind.create_substitutes.items():
-        value = first.get(field)
-        if isinstance(value, str | int | float | bool) and value in substitutes:
-            first[field], later[field] = substitutes[value], value
+    first, later = kind.writes.split_create(desired)
     if not later:
         return first, None
-    for field in kind.required_on_update:
-        later.setdefault(field, first.get(field, kind.create_defaults.get(field)))
+    for field in kind.writes.required_on_update:
+        later.setdefault(field, first.get(field, kind.writes.create_defaults.get(field)))
     return first, later

@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stream_iac.api.settings import ConnectionSettings, resolve_settings
 from stream_iac.kinds import BY_NAME
 from stream_iac.secrets import secret_values
-from stream_iac.settings import ConnectionSettings, resolve_settings
 from stream_iac.stack.validate import load_and_validate
 from stream_iac.state import DesiredState
 
 if TYPE_CHECKING:
     import httpx
 
-    from stream_iac.client import StreamClient
+    from stream_iac.api.client import StreamClient
 
 TransportFactory = Callable[[ConnectionSettings], "httpx.AsyncBaseTransport | None"]
 
@@ -52,7 +52,7 @@ class Session:
         return settings
 
     def client(self, settings: ConnectionSettings) -> StreamClient:
-        from stream_iac.client import StreamClient
+        from stream_iac.api.client import StreamClient
 
         transport = self.transport_factory(settings) if self.transport_factory else None
         return StreamClient(settings, transport=transport, log=self.log)
@@ -60,7 +60,7 @@ class Session:
     def load(self, path: str | Path, *, allow_missing_env: bool = False) -> DesiredState:
         desired = load_and_validate(path, env=self.env, allow_missing_env=allow_missing_env)
         for kind_name, kind_objects in desired.objects.items():
-            if BY_NAME[kind_name].secret_paths:  # secrets are wrapped only at those paths
+            if BY_NAME[kind_name].fields.secrets:  # secrets are wrapped only at those paths
                 for obj in kind_objects.values():
                     self.known_secrets.extend(secret_values(obj.body))
         return desired

@@ -12,33 +12,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from stream_iac import __version__
+from stream_iac.cli.output import Output, Progress, ScrubbingStream, print_report, print_report_json
 
 if TYPE_CHECKING:
-    from stream_iac.executor import ApplyReport
+    from stream_iac.cli.run import StackPlan
+    from stream_iac.cli.session import Session
     from stream_iac.plan import Change
-    from stream_iac.runner import Session, StackPlan
 
 EXIT_CHANGES = 2
-
-
-class Output:
-    """Writes results to stdout and diagnostics to stderr, scrubbing every known secret
-    (the API secret and the stack's secret values) as a last line of defence."""
-
-    def __init__(self, color: bool) -> None:
-        self.color = color
-        self.secrets: list[str] = []
-
-    def scrub(self, text: str) -> str:
-        from stream_iac.secrets import scrub
-
-        return scrub(text, self.secrets)
-
-    def out(self, text: str, nl: bool = True) -> None:
-        click.echo(self.scrub(text), nl=nl)
-
-    def err(self, text: str) -> None:
-        click.echo(self.scrub(text), err=True)
 
 
 def _context(ctx: click.Context) -> tuple[Session, Output]:
@@ -123,7 +104,7 @@ def main(ctx: click.Context, no_color: bool, verbose: bool, api_key: str | None,
     """Declarative configuration for Stream Chat apps: validate, plan, apply, drift, export.
 
     The API secret is read from STREAM_API_SECRET only (never a flag)."""
-    from stream_iac.session import ConnectionFlags, Session
+    from stream_iac.cli.session import ConnectionFlags, Session
 
     obj = ctx.ensure_object(dict)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
@@ -131,7 +112,7 @@ def main(ctx: click.Context, no_color: bool, verbose: bool, api_key: str | None,
     log = None
     if verbose:
         log = logging.getLogger("stream_iac")
-        handler = logging.StreamHandler(_ScrubbingStream(output))
+        handler = logging.StreamHandler(ScrubbingStream(output))
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.DEBUG)
@@ -140,18 +121,6 @@ def main(ctx: click.Context, no_color: bool, verbose: bool, api_key: str | None,
     output.secrets = session.known_secrets
     obj["session"] = session
     obj["output"] = output
-
-
-class _ScrubbingStream:
-    def __init__(self, output: Output) -> None:
-        self.output = output
-
-    def write(self, text: str) -> int:
-        sys.stderr.write(self.output.scrub(text))
-        return len(text)
-
-    def flush(self) -> None:
-        sys.stderr.flush()
 
 
 @main.command()
@@ -188,7 +157,7 @@ def _plan_options(prune: bool, targets: tuple[str, ...], rotate: bool = False) -
 def plan(ctx: click.Context, stacks: tuple[str, ...], fmt: str, out_file: str | None, detailed_exitcode: bool,
          targets: tuple[str, ...], prune: bool, rotate_secrets: bool, step_summary: bool) -> None:
     """Read live state and show what apply would do."""
-    from stream_iac.runner import plan_stacks, run
+    from stream_iac.cli.run import plan_stacks, run
 
     session, output = _context(ctx)
     results = run(plan_stacks(session, list(stacks), _plan_options(prune, targets, rotate_secrets)))
@@ -196,7 +165,7 @@ def plan(ctx: click.Context, stacks: tuple[str, ...], fmt: str, out_file: str | 
     if step_summary:
         _write_step_summary(results)
     if out_file:
-        from stream_iac.saved_plan import save_plan
+        from stream_iac.cli.run import save_plan
 
         if len(results) != 1:
             raise _usage("--out saves the plan of one stack; name one stack")
@@ -255,15 +224,15 @@ def _write_step_summary(results: list[StackPlan]) -> None:
 def apply(ctx: click.Context, stack_or_plan: str, auto_approve: bool, parallelism: int, max_deletes: int | None,
           targets: tuple[str, ...], prune: bool, rotate_secrets: bool, fmt: str) -> None:
     """Make the changes, in dependency order (a stack, or a plan saved by `plan --out`)."""
+    from stream_iac.cli.run import apply_plan, plan_stacks, run
     from stream_iac.plan import check_max_deletes
     from stream_iac.render.text import render_plan
-    from stream_iac.runner import apply_plan, plan_stacks, run
 
     session, output = _context(ctx)
     if _is_plan_file(stack_or_plan):
-        from stream_iac.saved_plan import load_current_plan
+        from stream_iac.cli.run import load_saved_plan
 
-        result = run(load_current_plan(session, stack_or_plan))
+        result = run(load_saved_plan(session, stack_or_plan))
     else:
         [result] = run(plan_stacks(session, [stack_or_plan], _plan_options(prune, targets, rotate_secrets)))
     plan_ = result.plan
@@ -272,15 +241,15 @@ def apply(ctx: click.Context, stack_or_plan: str, auto_approve: bool, parallelis
     out(render_plan(plan_, color=output.color).rstrip("\n"))
     if plan_.empty:
         if fmt == "json":
-            _print_report_json(output, None)
+            print_report_json(output, None)
         return
     _confirm(output, plan_.deletes, auto_approve)
-    progress = _Progress(output, len(plan_.changes), fmt)
+    progress = Progress(output, len(plan_.changes), fmt)
     report = run(apply_plan(session, result.settings, plan_, parallelism=parallelism, on_progress=progress))
     if fmt == "json":
-        _print_report_json(output, report)
+        print_report_json(output, report)
     else:
-        _print_report(output, report)
+        print_report(output, report)
     if not report.ok:
         sys.exit(1)
 
@@ -306,62 +275,6 @@ def _confirm(output: Output, deletes: list[Change], auto_approve: bool) -> None:
         raise _usage("apply cancelled; nothing was changed")
 
 
-class _Progress:
-    """On a terminal a live line; in logs one plain line per finished change."""
-
-    def __init__(self, output: Output, total: int, fmt: str) -> None:
-        self.output = output
-        self.total = total
-        self.finished = 0
-        self.live = sys.stderr.isatty() and fmt == "text"
-
-    def __call__(self, event: str, change: Change, result: Any) -> None:
-        if event == "start":
-            if self.live:
-                sys.stderr.write(f"\r\033[K[{self.finished}/{self.total}] {change.action} {change.address}…")
-                sys.stderr.flush()
-            return
-        self.finished += 1
-        line = f"[{self.finished}/{self.total}] {result.status}: {change.action} {change.address}"
-        if result.message:
-            line += f" ({result.message})"
-        if self.live:
-            sys.stderr.write("\r\033[K")
-        self.output.err(line)
-
-
-def _print_report(output: Output, report: ApplyReport) -> None:
-    output.out("")
-    for result in report.results:
-        if result.status != "applied":
-            detail = f": {result.message}" if result.message else ""
-            output.out(f"  {result.status}: {result.action} {result.address}{detail}")
-    output.out(
-        f"Apply {'complete' if report.ok else 'incomplete'}: {report.count('applied')} applied, "
-        f"{report.count('failed')} failed, {report.count('skipped')} skipped, "
-        f"{report.count('not_attempted')} not attempted in {report.seconds:.1f}s "
-        f"({report.rate_limit_wait:.1f}s waiting for rate limits)."
-    )
-    if not report.ok:
-        output.out("Run apply again to finish: it plans from live state and makes only what is still missing.")
-
-
-def _print_report_json(output: Output, report: ApplyReport | None) -> None:
-    import json
-
-    results = report.results if report else []
-    doc = {
-        "format_version": "1",
-        "ok": report.ok if report else True,
-        "results": [
-            {"address": r.address, "action": r.action, "status": r.status, "message": r.message} for r in results
-        ],
-        "seconds": report.seconds if report else 0.0,
-        "rate_limit_wait_seconds": report.rate_limit_wait if report else 0.0,
-    }
-    output.out(json.dumps(doc, indent=2))
-
-
 @main.command()
 @click.argument("stacks", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
@@ -371,8 +284,8 @@ def drift(ctx: click.Context, stacks: tuple[str, ...], fmt: str) -> None:
     """Read-only drift report: exit 0 in sync, 2 drift, 1 error."""
     import json
 
+    from stream_iac.cli.run import plan_stacks, run
     from stream_iac.render.drift import drift_json, drift_markdown, drift_text, drifted
-    from stream_iac.runner import plan_stacks, run
 
     session, output = _context(ctx)
     plans = [r.plan for r in run(plan_stacks(session, list(stacks), _plan_options(False, ())))]
@@ -393,21 +306,11 @@ def drift(ctx: click.Context, stacks: tuple[str, ...], fmt: str) -> None:
 @_guarded
 def export(ctx: click.Context, out_dir: str, stack_name: str | None) -> None:
     """Write a stack from the live app (to adopt an existing app)."""
+    from stream_iac.cli.run import read_app, run
     from stream_iac.export import export_stack
-    from stream_iac.plan import read_live
-    from stream_iac.runner import run
 
     session, output = _context(ctx)
-    settings = session.settings_for(None)
-
-    async def read() -> Any:
-        client = session.client(settings)
-        try:
-            return await read_live(client)
-        finally:
-            await client.aclose()
-
-    result = export_stack(run(read()), out_dir, name=stack_name)
+    result = export_stack(run(read_app(session)), out_dir, name=stack_name)
     for path in result.files:
         output.out(f"wrote {path}")
     for note in result.notes:

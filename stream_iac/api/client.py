@@ -17,6 +17,7 @@ import functools
 import json
 import logging
 import math
+import os
 import ssl
 import time
 import uuid
@@ -33,11 +34,10 @@ import httpx
 import jwt
 
 from stream_iac import __version__
+from stream_iac.api.settings import ConnectionSettings
+from stream_iac.api.throttle import Throttle, parse_rate_limit_headers
 from stream_iac.errors import ApiError, OutcomeUnknown, TransportError, UserError
 from stream_iac.secrets import redaction_forms, reveal_all, scrub, secret_values
-from stream_iac.settings import ConnectionSettings
-from stream_iac.throttle import Throttle, parse_rate_limit_headers
-from stream_iac.transport import LeanTransport
 
 API_PREFIX = "/api/v2"
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -129,19 +129,22 @@ def create_server_token(api_secret: str) -> str:
 
 
 @functools.cache
-def _shared_tls_context() -> ssl.SSLContext:
-    """One TLS context for every client: building one loads the CA bundle (~20 ms of CPU),
-    which adds up when one run plans many apps."""
-    return ssl.create_default_context(cafile=certifi.where())
+def _shared_tls_context(cafile: str) -> ssl.SSLContext:
+    """One TLS context per CA bundle for every client: building one loads the bundle (~20 ms of
+    CPU), which adds up when one run plans many apps."""
+    return ssl.create_default_context(cafile=cafile)
+
+
+def _ca_bundle() -> str:
+    """The CA bundle to verify Stream's certificate with: SSL_CERT_FILE when set (a company proxy
+    or a test CA, as httpx and OpenSSL read it), else certifi's."""
+    return os.environ.get("SSL_CERT_FILE") or certifi.where()
 
 
 def _default_transport(base_url: str) -> httpx.AsyncBaseTransport:
-    """The lean transport; httpx's own when the environment (HTTPS_PROXY, ALL_PROXY, …, less
-    NO_PROXY) sends this URL through a proxy."""
-    proxy = _proxy_for(base_url)
-    if proxy is None:
-        return LeanTransport(_shared_tls_context())
-    return httpx.AsyncHTTPTransport(proxy=proxy, verify=_shared_tls_context())
+    """httpx's own transport (connection pool, keep-alive, TLS verified), through the proxy the
+    environment names for this URL (HTTPS_PROXY, ALL_PROXY, …, less NO_PROXY), if any."""
+    return httpx.AsyncHTTPTransport(proxy=_proxy_for(base_url), verify=_shared_tls_context(_ca_bundle()))
 
 
 def _proxy_for(url: str) -> str | None:
@@ -248,7 +251,7 @@ class StreamClient:
         self._log = log
         self._host = self._host_of(settings.base_url)
         self.stats = ClientStats()
-        # Requests go straight to the transport: httpx.AsyncClient's request building costs
+        # Requests go straight to httpx's transport: httpx.AsyncClient's request building costs
         # ~0.2 ms of CPU per request, and all it would add here (cookies, redirects, auth
         # flows) is unused. Proxies are chosen in `_default_transport`.
         self._transport = transport if transport is not None else _default_transport(settings.base_url)

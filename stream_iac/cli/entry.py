@@ -15,11 +15,11 @@ def main() -> None:
         sys.stdout.write(f"stream-iac, version {__version__}\n")
         return
     if args in (["--help"], ["-h"]):
-        from stream_iac._help import HELP
+        from stream_iac.cli._help import HELP
 
         sys.stdout.write(HELP)
         return
-    from stream_iac.cli import main as cli_main
+    from stream_iac.cli.commands import main as cli_main
 
     cli_main()
 
@@ -28,7 +28,7 @@ def render_help() -> str:
     """The help text as click renders it (used to generate and check `_help.py`)."""
     from click.testing import CliRunner
 
-    from stream_iac.cli import main as cli_main
+    from stream_iac.cli.commands import main as cli_main
 
     return CliRunner().invoke(cli_main, ["--help"], prog_name="stream-iac", terminal_width=100).stdout
 
