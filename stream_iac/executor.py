@@ -57,6 +57,9 @@ def _says_exists_or_missing(error: ApiError) -> bool:
 
 
 class Executor:
+    """Applies plans through one API client: at most `parallelism` writes at once, progress
+    reported through `on_progress("start"|"done", change, result)`."""
+
     def __init__(
         self,
         api: ApiCaller,
@@ -73,6 +76,9 @@ class Executor:
         self.sleep = sleep
 
     async def apply(self, plan: Plan) -> ApplyReport:
+        """Make `plan`'s changes, each after those it depends on; the report has one result per
+        change, in plan order (applied, failed, skipped because a dependency failed, or not
+        attempted). API errors do not raise: they are the failed results."""
         started = time.monotonic()
         results: dict[str, ChangeResult] = {}
         done = {c.address: asyncio.Event() for c in plan.changes}

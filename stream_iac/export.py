@@ -34,10 +34,7 @@ from stream_iac.state import LiveState
 
 HEADER = f"# yaml-language-server: $schema={SCHEMA_ID}stack.schema.json\n"
 STACK_FILE = "stack.yaml"
-WORDS_KIND = "blocklists"
-WORDS_DIR = "words"
-WORDS_INLINE_MAX = 20  # longer word lists go to words/<name>.txt (words_file)
-ENV_KIND = {"push_providers": "PUSH"}  # env var prefix word per kind; default: the kind's name
+LINES_INLINE_MAX = 20  # longer lists of a kind's line files (Shape.line_files) go to <field>/<name>.txt
 _STEM = re.compile(r"[a-z0-9_-]{1,64}")
 
 
@@ -64,12 +61,11 @@ def export_stack(live: LiveState, out_dir: str | Path, *, name: str | None = Non
     _check_folder(out)
     exporter = _Exporter(live)
     sections = {kind.name: exporter.section(kind) for kind in KINDS}
-    words = _split_words(sections.get(WORDS_KIND) or {})
     stack_name = name or out.resolve().name or "exported"
-    docs: list[tuple[str, JSON]] = [(STACK_FILE, {"stack": {"name": stack_name}})]
-    docs.extend((_file_name(kind), {kind.name: sections[kind.name]}) for kind in KINDS
-                if kind.singleton or sections[kind.name])
-    files = _write(out, docs, words)
+    docs: list[tuple[str, JSON, dict[str, str]]] = [(STACK_FILE, {"stack": {"name": stack_name}}, {})]
+    docs.extend((_file_name(kind), {kind.name: sections[kind.name]}, _split_line_files(kind, sections[kind.name]))
+                for kind in KINDS if kind.singleton or sections[kind.name])
+    files = _write(out, docs)
     return ExportResult(files=files, env_vars=exporter.env_vars, notes=exporter.notes)
 
 
@@ -144,7 +140,7 @@ class _Exporter:
             parent = _child(parent, key)
         if not isinstance(parent, dict):
             return
-        prefix = "STREAM_" + ENV_KIND.get(kind.name, kind.name) + ("" if kind.singleton else "_" + obj_name)
+        prefix = "STREAM_" + (kind.export.env_word or kind.name) + ("" if kind.singleton else "_" + obj_name)
         var = _env_name(prefix + "_" + "_".join(str(p) for p in path), self.env_vars)
         self.env_vars[var] = f"{kind.address(obj_name)}.{dotted(path)}"
         parent[str(path[-1])] = _EnvRef(var)
@@ -270,24 +266,28 @@ def _check_folder(out: Path) -> None:
                         "export into an empty folder")
 
 
-def _split_words(blocklists: dict[str, JSON]) -> dict[str, str]:
-    """Long word lists go to words/<name>.txt (one word per line); returns relative path -> text.
-    Lists with a word a words file cannot hold as is (comments, spaces at the ends) stay inline."""
+def _split_line_files(kind: Kind, section: Any) -> dict[str, str]:
+    """Long lists of the kind's line files (`words` of a blocklist) go to <field>/<name>.txt, one
+    item per line, and the object names the file instead (`words_file`); returns relative path →
+    text. A list with an item a line file cannot hold as is (comments, spaces at the ends) stays."""
     files: dict[str, str] = {}
-    stems = _stems(name for name, body in blocklists.items() if _file_words(body.get("words")))
-    for name, stem in stems.items():
-        body = blocklists[name]
-        relative = f"{WORDS_DIR}/{stem}.txt"
-        files[relative] = "".join(f"{word}\n" for word in body.pop("words"))
-        body["words_file"] = relative
+    if not kind.shape.line_files or not isinstance(section, dict):
+        return files
+    for file_field, list_field in kind.shape.line_files.items():
+        stems = _stems(name for name, body in section.items() if _fits_line_file(body.get(list_field)))
+        for name, stem in stems.items():
+            body = section[name]
+            relative = f"{list_field}/{stem}.txt"
+            files[relative] = "".join(f"{item}\n" for item in body.pop(list_field))
+            body[file_field] = relative
     return files
 
 
-def _file_words(words: Any) -> bool:
+def _fits_line_file(items: Any) -> bool:
     return (
-        isinstance(words, list) and len(words) > WORDS_INLINE_MAX
+        isinstance(items, list) and len(items) > LINES_INLINE_MAX
         and all(isinstance(w, str) and w.isprintable() and w == w.strip() and w and not w.startswith(("#", "\ufeff"))
-                for w in words)
+                for w in items)
     )
 
 
@@ -308,17 +308,17 @@ def _stems(names: Iterable[str]) -> dict[str, str]:
     return stems
 
 
-def _write(out: Path, docs: list[tuple[str, JSON]], words: dict[str, str]) -> list[Path]:
+def _write(out: Path, docs: list[tuple[str, JSON, dict[str, str]]]) -> list[Path]:
+    """Each stack file, followed by the line files it names."""
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    names = {file_name for file_name, _ in docs}
+    names = {file_name for file_name, _, _ in docs}
     for stale in sorted(_own_files() - names):
         (out / stale).unlink(missing_ok=True)
-    for file_name, doc in docs:
+    for file_name, doc, line_files in docs:
         written.append(_write_text(out / file_name, HEADER + _dump(doc)))
-        if file_name == _file_name(BY_NAME[WORDS_KIND]):
-            for relative, text in sorted(words.items()):
-                written.append(_write_text(out / relative, text))
+        for relative, text in sorted(line_files.items()):
+            written.append(_write_text(out / relative, text))
     return written
 
 

@@ -27,7 +27,7 @@ def stack_schema() -> dict[str, Any]:
             fields[kind.name] = (dict[str, model_type] | None, Field(default=None, max_length=kind.shape.max_objects))
     model = create_model("Stack", __config__=ConfigDict(extra="forbid", title="stream-iac stack"), **fields)
     schema: dict[str, Any] = model.model_json_schema()
-    _allow_words_file(schema)
+    _allow_line_files(schema)
     _secrets_must_be_references(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID + "stack.schema.json"
@@ -38,14 +38,21 @@ def stack_schema() -> dict[str, Any]:
 SECRET_REFERENCE = r"^\$\{(env|file):[^}]+\}$"
 
 
-def _allow_words_file(schema: dict[str, Any]) -> None:
-    """The loader turns `words_file` into `words` before validation; editors must accept either."""
-    blocklist = schema["$defs"]["Blocklist"]
-    blocklist["properties"]["words_file"] = {
-        "type": "string", "title": "Words File", "description": "A file with one word per line, relative to this file."
-    }
-    blocklist["required"] = [r for r in blocklist.get("required", []) if r != "words"]
-    blocklist["oneOf"] = [{"required": ["words"]}, {"required": ["words_file"]}]
+def _allow_line_files(schema: dict[str, Any]) -> None:
+    """The loader reads a kind's line files (`words_file`) into their list field (`words`) before
+    validation; editors must accept either."""
+    for kind in KINDS:
+        definition = schema["$defs"].get(kind.shape.model.__name__)
+        for file_field, list_field in kind.shape.line_files.items():
+            if definition is None:
+                continue
+            definition["properties"][file_field] = {
+                "type": "string", "title": file_field.replace("_", " ").title(),
+                "description": f"A text file holding `{list_field}`, one per line (blank lines and # comments "
+                               "are skipped), relative to this file.",
+            }
+            definition["required"] = [r for r in definition.get("required", []) if r != list_field]
+            definition["oneOf"] = [{"required": [list_field]}, {"required": [file_field]}]
 
 
 def _secrets_must_be_references(schema: dict[str, Any]) -> None:

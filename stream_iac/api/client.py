@@ -233,7 +233,10 @@ def _describe_transport_error(exc: httpx.TransportError, timeout: float) -> str:
 
 
 class StreamClient:
-    """Server-side client of one Stream app. Safe to share between asyncio tasks."""
+    """Server-side client of one Stream app, made from its `ConnectionSettings` (a transport,
+    throttle, retry policy and logger may be passed in; tests pass an in-process transport).
+    `call` sends one operation and returns the parsed JSON object; `stats` counts what was
+    sent. Safe to share between asyncio tasks; close it with `aclose()`."""
 
     def __init__(
         self,

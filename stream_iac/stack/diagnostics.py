@@ -1,6 +1,6 @@
 """Readable, located problems from pydantic validation errors on stack data.
 
-    channel_types.support.max_message_length: must be ≤ 20000 (got 50000)
+    <kind>.<name>.<field>: must be ≤ 20000 (got 50000)
 
 Pydantic's `loc` is mapped back onto the stack's data (union branch labels such as
 `str` or a discriminator tag are dropped), then onto the place the value, key or

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,8 +20,10 @@ from stream_iac.stack.loader import RawStack, load_stack, shown_path
 from stream_iac.state import Credentials, DesiredObject, DesiredState, StackMeta
 
 Problems = list[Problem]
-KindName = Literal["commands", "blocklists", "roles", "permissions", "push_providers", "retention_policies",
-                   "channel_types"]
+if TYPE_CHECKING:
+    KindName = str
+else:  # the kinds a stack can prune, as an enum pydantic checks (and the schema lists)
+    KindName = Literal[COLLECTION_KINDS]
 
 
 class CredentialsSection(BaseModel):
@@ -194,7 +196,8 @@ def _check_protect(raw: RawStack, meta: StackMeta, problems: Problems) -> None:
         where = nearest_location(raw, ("stack", "protect"))
         if kind_name not in COLLECTION_KINDS:
             hint = did_you_mean(kind_name, COLLECTION_KINDS)
-            problems.append((where, f"stack.protect: {entry!r} is not an address like channel_types.support{hint}"))
+            example = f"{COLLECTION_KINDS[-1]}.NAME"
+            problems.append((where, f"stack.protect: {entry!r} is not an address like {example}{hint}"))
         elif not name:
             problems.append((where, f"stack.protect: {entry!r} names a kind, not an object: "
                                     f"write {kind_name}.NAME (a whole kind is protected by leaving it out of prune)"))
