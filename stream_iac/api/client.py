@@ -49,6 +49,7 @@ NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
     httpx.ConnectError,
     httpx.ConnectTimeout,
     httpx.PoolTimeout,
+    httpx.ProxyError,  # the proxy refused the tunnel (CONNECT) or the SOCKS handshake
 )
 """Failures before any byte of the request left: safe to retry, even for writes."""
 
@@ -57,6 +58,10 @@ HOPELESS_ERRORS: tuple[type[httpx.TransportError], ...] = (
     httpx.LocalProtocolError,
 )
 """Failures of our own request that a retry cannot fix; nothing was sent."""
+
+ReadFailure = httpx.TransportError | httpx.DecodingError
+"""What sending a request and reading its response can raise: httpx's `DecodingError` (a body
+not in its Content-Encoding) is no `TransportError`, and is treated like a dropped response."""
 
 
 @dataclass(frozen=True)
@@ -215,8 +220,21 @@ def _parse_error_body(content: bytes) -> tuple[int, str, bool] | None:
     return code, message, data.get("unrecoverable") is True
 
 
-def _describe_transport_error(exc: httpx.TransportError, timeout: float) -> str:
-    descriptions: list[tuple[type[httpx.TransportError], str]] = [
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether `exc`, or an exception it was raised from, is a `kind`."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _describe_transport_error(exc: ReadFailure, timeout: float) -> str:
+    if _caused_by(exc, ssl.SSLCertVerificationError):
+        return "TLS certificate verification failed"
+    descriptions: list[tuple[type[ReadFailure], str]] = [
+        (httpx.ProxyError, "proxy refused the connection"),
         (httpx.ConnectTimeout, "connection timed out"),
         (httpx.ConnectError, "connection failed"),
         (httpx.PoolTimeout, "no free connection in the pool"),
@@ -225,6 +243,7 @@ def _describe_transport_error(exc: httpx.TransportError, timeout: float) -> str:
         (httpx.RemoteProtocolError, "connection closed before a complete response"),
         (httpx.ReadError, "connection dropped while reading the response"),
         (httpx.WriteError, "connection dropped while sending the request"),
+        (httpx.DecodingError, "response body could not be decoded"),
     ]
     for kind, text in descriptions:
         if isinstance(exc, kind):
@@ -331,7 +350,7 @@ class StreamClient:
         started = time.perf_counter()
         try:
             response = await self._send(call, request_id)
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             self._log_attempt(call, type(exc).__name__, started, attempt, throttle_wait, retry_wait)
             return self._transport_failure(call, exc)
         self._log_attempt(call, str(response.status_code), started, attempt, throttle_wait, retry_wait)
@@ -404,11 +423,12 @@ class StreamClient:
             return reset - now
         return None
 
-    def _transport_failure(self, call: _Call, exc: httpx.TransportError) -> _Failure:
+    def _transport_failure(self, call: _Call, exc: ReadFailure) -> _Failure:
         description = _describe_transport_error(exc, self._settings.timeout)
         detail = _snippet(str(exc), call.redactions)
         where = f"{description} ({self._host})" + (f": {detail}" if detail else "")
-        if isinstance(exc, HOPELESS_ERRORS):
+        if isinstance(exc, HOPELESS_ERRORS) or _caused_by(exc, ssl.SSLCertVerificationError):
+            # Nothing was sent, and trying again cannot make the certificate trusted.
             return _Failure(TransportError(f"{call.op}: {where}"), retryable=False)
         if isinstance(exc, NOT_SENT_ERRORS) or call.is_read:
             return _Failure(TransportError(f"{call.op}: {where}"), retryable=True)

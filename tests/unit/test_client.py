@@ -69,8 +69,8 @@ class RecordingThrottle(Throttle):
 
 @pytest.fixture(autouse=True)
 def httpx_own_transport(monkeypatch: pytest.MonkeyPatch) -> None:
-    """respx intercepts httpx's own transport; the lean one is tested over real sockets
-    (tests/unit/test_transport.py)."""
+    """respx intercepts httpx's own transport; real sockets (and TLS) are tested in
+    tests/unit/test_http.py."""
     monkeypatch.setattr(client_module, "_default_transport", lambda base_url: httpx.AsyncHTTPTransport())
 
 
