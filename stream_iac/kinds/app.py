@@ -216,7 +216,7 @@ def references(body: JSON) -> list[tuple[str, str]]:
 
 KIND = Kind(
     name="app",
-    shape=Shape(model=App, normalise=normalise, layout="singleton"),
+    shape=Shape(model=App, normalise=normalise, layout="singleton", noun="app"),
     api=Api(
         read=Lister(op="GetApp", path="/app", key="app", name_field=None),
         update=Endpoint("UpdateApp", "PATCH", "/app"),

@@ -148,6 +148,7 @@ class Shape:
       desired and live object by kind.
     * line_files: fields whose value names a text file read one item per line into another field
       (`words_file` → `words`).
+    * noun: what one object (or a singleton's settings) is called in messages.
     """
 
     model: type[StackModel]
@@ -157,6 +158,7 @@ class Shape:
     name_rule: Callable[[str], str | None] = _no_problem  # a problem with a name, or None
     expand: Callable[[JSON, Context], JSON] = _as_is
     line_files: Mapping[str, str] = field(default_factory=dict)
+    noun: str = "object"
 
     @property
     def singleton(self) -> bool:

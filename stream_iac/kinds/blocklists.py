@@ -72,7 +72,7 @@ def valid_name(name: str) -> str | None:
 KIND = Kind(
     name="blocklists",
     shape=Shape(model=Blocklist, normalise=normalise, max_objects=15, name_rule=valid_name,
-                line_files={"words_file": "words"}),
+                line_files={"words_file": "words"}, noun="blocklist"),
     api=Api(
         read=Lister(op="ListBlockLists", path="/blocklists", key="blocklists", page_size=200),
         create=Endpoint("CreateBlockList", "POST", "/blocklists", name_field="name"),

@@ -232,7 +232,7 @@ def valid_name(name: str) -> str | None:
 KIND = Kind(
     name="channel_types",
     shape=Shape(model=ChannelType, normalise=normalise, max_objects=50, name_rule=valid_name,
-                expand=expand_commands),
+                expand=expand_commands, noun="channel type"),
     api=Api(
         read=Lister(op="ListChannelTypes", path="/chat/channeltypes", key="channel_types"),
         create=Endpoint("CreateChannelType", "POST", "/chat/channeltypes", name_field="name"),

@@ -35,7 +35,7 @@ def valid_name(name: str) -> str | None:
 
 KIND = Kind(
     name="commands",
-    shape=Shape(model=Command, normalise=normalise, name_rule=valid_name),
+    shape=Shape(model=Command, normalise=normalise, name_rule=valid_name, noun="command"),
     api=Api(
         read=Lister(op="ListCommands", path="/chat/commands", key="commands"),
         create=Endpoint("CreateCommand", "POST", "/chat/commands", name_field="name"),

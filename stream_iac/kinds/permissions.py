@@ -38,7 +38,7 @@ def valid_id(name: str) -> str | None:
 
 KIND = Kind(
     name="permissions",
-    shape=Shape(model=Permission, normalise=normalise, name_rule=valid_id),
+    shape=Shape(model=Permission, normalise=normalise, name_rule=valid_id, noun="permission"),
     api=Api(
         read=Lister(op="ListPermissions", path="/permissions", key="permissions", name_field="id"),
         create=Endpoint("CreatePermission", "POST", "/permissions", name_field="id"),

@@ -108,7 +108,7 @@ UPSERT = Endpoint("UpsertPushProvider", "POST", "/push_providers", name_field="n
 
 KIND = Kind(
     name="push_providers",
-    shape=Shape(model=PushProvider, normalise=normalise, max_objects=25, name_rule=valid_name),
+    shape=Shape(model=PushProvider, normalise=normalise, max_objects=25, name_rule=valid_name, noun="push provider"),
     api=Api(
         read=Lister(op="ListPushProviders", path="/push_providers", key="push_providers"),
         create=UPSERT,

@@ -32,7 +32,7 @@ SET = Endpoint("SetRetentionPolicy", "POST", "/chat/retention_policy", name_fiel
 
 KIND = Kind(
     name="retention_policies",
-    shape=Shape(model=RetentionPolicy, normalise=normalise, name_rule=valid_policy),
+    shape=Shape(model=RetentionPolicy, normalise=normalise, name_rule=valid_policy, noun="retention policy"),
     api=Api(
         read=Lister(op="GetRetentionPolicy", path="/chat/retention_policy", key="policies", name_field="policy"),
         create=SET,

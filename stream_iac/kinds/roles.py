@@ -23,7 +23,8 @@ def valid_name(name: str) -> str | None:
 
 KIND = Kind(
     name="roles",
-    shape=Shape(model=Role, normalise=normalise, layout="names", max_objects=25, name_rule=valid_name),
+    shape=Shape(model=Role, normalise=normalise, layout="names", max_objects=25, name_rule=valid_name,
+                noun="role"),
     api=Api(
         read=Lister(op="ListRoles", path="/roles", key="roles"),
         create=Endpoint("CreateRole", "POST", "/roles", name_field="name"),

@@ -268,7 +268,7 @@ def _location(finding: _Finding, raw: RawStack) -> Location | None:
 
 
 def _quoted_item_location(finding: _Finding, raw: RawStack) -> Location | None:
-    """An error about a list read from a words_file that quotes one of its words points at
+    """An error about a list read from a line file that quotes one of its items points at
     that word's line in the file."""
     if finding.path not in raw.line_indexes:
         return None

@@ -10,40 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stream_iac.errors import Location, StackError
-from stream_iac.stack import loader, refs
+from stream_iac.stack import refs
 from stream_iac.stack.diagnostics import nearest_location
-from stream_iac.stack.loader import RawStack, load_stack
+from stream_iac.stack.loader import load_stack
+from tests.unit.stackfiles import load, problems, write
 
 FIXTURES = Path(__file__).parent / "stacks"
 
 
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary folder that is also the working directory (so paths show relative)."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
-
-
-def load(path: Path | str, env: dict[str, str] | None = None, **kwargs: bool) -> RawStack:
-    return load_stack(path, env=env or {}, **kwargs)
-
-
-def problems(path: Path | str, env: dict[str, str] | None = None, **kwargs: bool) -> list[str]:
-    """Each problem as `file:line:col: message` (or the bare message)."""
-    with pytest.raises(StackError) as info:
-        load(path, env, **kwargs)
-    return [f"{loc}: {text}" if loc else text for loc, text in info.value.problems]
 
 
 # ---------------------------------------------------------------- files and locations
@@ -95,7 +69,7 @@ def test_unknown_top_level_key_suggests_the_closest(here: Path) -> None:
     write(here, {"s.yaml": "roles: [a]\nchannel_type:\n  x: {}\nzzz: 1\n"})
     found = problems(here / "s.yaml")
     assert found[0] == "s.yaml:2:1: unknown top-level key 'channel_type' (did you mean 'channel_types'?)"
-    assert found[1].startswith("s.yaml:4:1: unknown top-level key 'zzz' (expected one of: stack, app, channel_types")
+    assert found[1].startswith("s.yaml:4:1: unknown top-level key 'zzz' (expected one of: stack, app, roles")
 
 
 def test_kind_of_the_wrong_shape(here: Path) -> None:
@@ -116,66 +90,6 @@ def test_paths_outside_the_working_directory_are_absolute(tmp_path: Path, monkey
     monkeypatch.chdir(tmp_path / "cwd")
     write(tmp_path, {"s.yaml": "roles: [a]\n"})
     assert load(tmp_path / "s.yaml").locations[("roles", 0)].file == str(tmp_path / "s.yaml")
-
-
-# ---------------------------------------------------------------- merging files of one stack
-
-
-@pytest.mark.parametrize("kind", loader.MAPPING_KINDS)
-def test_object_defined_in_two_files_names_both_places(here: Path, kind: str) -> None:
-    write(here, {"s/a.yaml": f"{kind}:\n  one: {{}}\n  x: {{}}\n", "s/b.yaml": f"\n{kind}:\n  x: {{}}\n  two: {{}}\n"})
-    assert problems(here / "s") == [
-        f"{os.path.join('s', 'b.yaml')}:3:3: {kind}.x is defined twice: here and at {os.path.join('s', 'a.yaml')}:3:3"
-    ]
-
-
-def test_objects_of_one_kind_from_several_files_merge(here: Path) -> None:
-    write(here, {"s/a.yaml": "commands:\n  one: {}\n", "s/b.yaml": "commands:\n  two: {set: x}\n"})
-    raw = load(here / "s")
-    assert raw.data["commands"] == {"one": {}, "two": {"set": "x"}}
-    assert raw.locations[("commands", "two", "set")].file.endswith("b.yaml")
-
-
-def test_app_keys_from_several_files_merge_but_each_key_once(here: Path) -> None:
-    write(here, {"s/a.yaml": "app:\n  webhook_url: https://a\n", "s/b.yaml": "app:\n  sqs_url: https://q\n"})
-    assert load(here / "s").data["app"] == {"webhook_url": "https://a", "sqs_url": "https://q"}
-    write(here, {"s/c.yaml": "app:\n  webhook_url: https://c\n"})
-    assert problems(here / "s") == [
-        f"{os.path.join('s', 'c.yaml')}:2:3: app.webhook_url is defined twice: "
-        f"here and at {os.path.join('s', 'a.yaml')}:2:3"
-    ]
-
-
-def test_roles_from_several_files_are_concatenated(here: Path) -> None:
-    write(here, {"s/a.yaml": "roles: [a, b]\n", "s/b.yaml": "roles:\n  - c\n"})
-    raw = load(here / "s")
-    assert raw.data["roles"] == ["a", "b", "c"]
-    assert raw.locations[("roles", 2)] == Location(os.path.join("s", "b.yaml"), 2, 5)
-
-
-def test_role_listed_twice_names_both_places(here: Path) -> None:
-    write(here, {"s/a.yaml": "roles: [a, b]\n", "s/b.yaml": "roles: [c, a]\n"})
-    a, b = os.path.join("s", "a.yaml"), os.path.join("s", "b.yaml")
-    assert problems(here / "s") == [f"{b}:1:12: role 'a' is listed twice: here and at {a}:1:9"]
-
-
-def test_stack_section_in_two_files(here: Path) -> None:
-    write(here, {"s/a.yaml": "stack: {name: a}\n", "s/b.yaml": "roles: [x]\nstack: {name: b}\n"})
-    a, b = os.path.join("s", "a.yaml"), os.path.join("s", "b.yaml")
-    assert problems(here / "s") == [f"{b}:2:1: 'stack' may appear in only one file of a stack: here and at {a}:1:1"]
-
-
-def test_duplicate_key_in_one_mapping_names_both_lines(here: Path) -> None:
-    write(here, {"s.yaml": "commands:\n  ticket:\n    set: a\n    description: d\n    set: b\n"})
-    assert problems(here / "s.yaml") == ["s.yaml:5:5: duplicate key 'set' (first defined at s.yaml:3:5)"]
-
-
-def test_all_problems_of_a_pass_are_reported_together(here: Path) -> None:
-    write(here, {"s/a.yaml": "roles: [a]\nbogus: 1\n", "s/b.yaml": "roles: [a]\n", "s/c.yaml": "x: [\n"})
-    found = problems(here / "s")
-    assert len(found) == 3
-    assert any("bogus" in p for p in found) and any("listed twice" in p for p in found)
-    assert any("invalid YAML" in p for p in found)
 
 
 # ---------------------------------------------------------------- includes
@@ -489,138 +403,10 @@ def test_including_stack_words_replace_included_words_file(here: Path) -> None:
 # ---------------------------------------------------------------- YAML details and robustness
 
 
-@pytest.mark.parametrize(
-    ("text", "where", "problem"),
-    [
-        ("a:\n  b: 1\n c: 2\n", "s.yaml:3:2", "expected <block end>, but found '<block mapping start>'"),
-        ("roles: [a, b\n", "s.yaml:2:1",
-         "expected ',' or ']', but got '<stream end>' (while parsing a flow sequence that starts at line 1)"),
-        ("app:\n  x: 'unclosed\n", "s.yaml:3:1", "found unexpected end of stream"),
-        ("app: 1\n---\nroles: []\n", "s.yaml:2:1",
-         "expected a single document in the stream, but found another document"),
-        ("app:\n\tx: 1\n", "s.yaml:2:1", "found character '\\t' that cannot start any token"),
-    ],
-)
-def test_yaml_syntax_errors_have_line_and_column(here: Path, text: str, where: str, problem: str) -> None:
-    write(here, {"s.yaml": text})
-    (found,) = problems(here / "s.yaml")
-    assert found.startswith(f"{where}: invalid YAML: {problem}")
-
-
-def test_control_character_is_reported_with_its_line(here: Path) -> None:
-    write(here, {"s.yaml": "roles: [é]\nx: é\x07\n"})
-    assert problems(here / "s.yaml") == ["s.yaml:2:5: invalid YAML: special characters are not allowed (U+0007)"]
-
-
-def test_non_utf8_file(here: Path) -> None:
-    write(here, {"s.yaml": b"roles: [a]\nname: caf\xe9\n"})
-    assert problems(here / "s.yaml") == ["s.yaml:2:10: file is not valid UTF-8 text (byte 0xe9)"]
-
-
-def test_binary_file(here: Path) -> None:
-    write(here, {"s.yaml": b"roles: [a]\n\x00\x01\x02"})
-    assert problems(here / "s.yaml") == ["s.yaml:2:1: file contains NUL bytes (a binary file?)"]
-
-
-def test_huge_file(here: Path) -> None:
-    with (here / "s.yaml").open("wb") as fh:
-        fh.truncate(loader.MAX_FILE_BYTES + 1)
-    assert problems(here / "s.yaml") == ["s.yaml:1:1: file is larger than 10 MiB"]
-
-
-def test_utf8_bom_is_accepted(here: Path) -> None:
-    write(here, {"s.yaml": "\ufeffroles: [é]\n"})
-    assert load(here / "s.yaml").data == {"roles": ["é"]}
-
-
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ("app: !foo bar\n", "s.yaml:1:6: unsupported YAML tag '!foo'"),
-        ("app: !!binary aGk=\n", "s.yaml:1:6: unsupported YAML tag '!!binary'"),
-        ("app: !!set {a}\n", "s.yaml:1:6: unsupported YAML tag '!!set'"),
-        ("app: !!python/name:os.system x\n", "s.yaml:1:6: unsupported YAML tag '!!python/name:os.system'"),
-        ("app: {x: !!int abc}\n", "s.yaml:1:10: invalid !!int value 'abc'"),
-        ("app: {[a]: 1}\n", "s.yaml:1:7: mapping keys must be names, not lists or mappings"),
-    ],
-)
-def test_non_standard_tags_and_keys_are_rejected(here: Path, text: str, problem: str) -> None:
-    write(here, {"s.yaml": text})
-    assert problems(here / "s.yaml") == [problem]
-
-
-def test_standard_tags_anchors_aliases_and_merge_keys(here: Path) -> None:
-    write(here, {"s.yaml": (
-        "channel_types:\n"
-        "  base: &d {automod: simple, mutes: true, max_message_length: !!int '100'}\n"
-        "  support:\n    <<: *d\n    mutes: false\n"
-        "  other: *d\n"
-        "app:\n  s: !!str 123\n  date: 2024-01-02\n  yes_no: yes\n  on: 1\n  nothing: ~\n"
-    )})
-    raw = load(here / "s.yaml")
-    assert raw.data["channel_types"]["support"] == {"automod": "simple", "max_message_length": 100, "mutes": False}
-    assert raw.data["channel_types"]["other"] == {"automod": "simple", "mutes": True, "max_message_length": 100}
-    assert raw.data["app"] == {"s": "123", "date": "2024-01-02", "yes_no": True, "on": 1, "nothing": None}
-    # merged-in keys keep the place they were written
-    assert raw.locations[("channel_types", "support", "automod")] == Location("s.yaml", 2, 22)
-
-
-def test_merge_key_needs_mappings(here: Path) -> None:
-    write(here, {"s.yaml": "app:\n  <<: [1]\n"})
-    assert problems(here / "s.yaml") == ["s.yaml:2:8: '<<' (merge key) needs a mapping or a list of mappings"]
-
-
-def test_recursive_alias_is_an_error(here: Path) -> None:
-    write(here, {"s.yaml": "app: &a\n  x: *a\n"})
-    assert problems(here / "s.yaml") == ["s.yaml:1:6: recursive alias (an anchor used inside itself)"]
-
-
-def test_alias_expansion_is_bounded(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "MAX_VALUES", 1000)
-    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 6)]
-    write(here, {"s.yaml": "app:\n" + "".join(f"  {line}\n" for line in lines)})
-    (found,) = problems(here / "s.yaml")
-    assert "too many values (more than 1,000, counting alias expansions)" in found
-
-
-def test_deep_nesting_is_reported_with_a_location(here: Path) -> None:
-    write(here, {"s.yaml": "app: " + "[" * 150 + "]" * 150 + "\n"})
-    (found,) = problems(here / "s.yaml")
-    assert found.startswith("s.yaml:1:") and "nested more than 100 levels deep" in found
-
-
-def test_very_deep_nesting_does_not_crash(here: Path) -> None:
-    write(here, {"s.yaml": "app: " + "[" * 20000 + "]" * 20000 + "\n"})
-    (found,) = problems(here / "s.yaml")
-    assert found.startswith("s.yaml:1:") and "nested" in found and "deep" in found
-
-
 def test_unreadable_file(here: Path) -> None:
     write(here, {"s/a.yaml": "roles: [a]\n"})
     (here / "s/b.yaml").symlink_to(here / "nowhere")  # listed, but cannot be read
     assert problems(here / "s") == [f"{os.path.join('s', 'b.yaml')}:1:1: file does not exist"]
-
-
-yaml_alphabet = st.sampled_from(
-    list("abc:-[]{},'\"!&*#|>?%@`~ \n\t$\\0123456789.") + ["${", "$${", "${env:A}", "${var:v}", "${file:f}",
-                                                          "<<", "---", "!!str", "\x00", "\ufeff", "é"]
-)
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.one_of(st.text(max_size=200), st.lists(yaml_alphabet, max_size=80).map("".join)))
-def test_only_stack_errors_escape(tmp_path: Path, text: str) -> None:
-    path = tmp_path / "fuzz.yaml"
-    path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    try:
-        raw = load_stack(path, env={"A": "${var:v}"})
-    except StackError as exc:
-        assert exc.problems
-        assert all(isinstance(message, str) and message for _, message in exc.problems)
-    else:
-        assert isinstance(raw.data, dict)
-        assert set(raw.data) <= set(loader.TOP_LEVEL_KEYS)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -634,50 +420,3 @@ def test_only_stack_errors_escape_for_bytes(tmp_path: Path, data: bytes) -> None
         assert exc.problems
 
 
-_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.sampled_from(["${env:A}", "${var:v}", "${file:f}", "x${env:B}y",
-                                                               "$${env:A}", "${bad", "words.txt", "a"]),
-    st.text(max_size=10),
-)
-_values = st.recursive(
-    _scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["words_file", "words", "include", "vars", "v", "x", "a"]), inner, max_size=4),
-    max_leaves=20,
-)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(doc=st.dictionaries(st.sampled_from([*loader.TOP_LEVEL_KEYS, "other"]), _values, max_size=5))
-def test_only_stack_errors_escape_for_structured_stacks(tmp_path: Path, doc: dict[str, object]) -> None:
-    import yaml
-
-    (tmp_path / "f").write_text("file text\n", encoding="utf-8")
-    (tmp_path / "words.txt").write_text("w1\nw2\n", encoding="utf-8")
-    path = tmp_path / "fuzz.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    try:
-        raw = load_stack(path, env={"A": "a"}, allow_missing_env=True)
-    except StackError as exc:
-        assert exc.problems
-    else:
-        for key_path in raw.refs:
-            assert key_path in raw.locations
-
-
-@pytest.mark.parametrize(
-    ("cwd", "path", "shown"),
-    [
-        ("/work/main", "/work/main", "."),
-        ("/work/main", "/work/main/stack/app.yaml", "stack/app.yaml"),
-        ("/work/main", "/work/mainline/app.yaml", "/work/mainline/app.yaml"),  # a sibling, not under
-        ("/work/main", "/work", "/work"),
-        ("/work/main", "relative/app.yaml", "relative/app.yaml"),
-        ("/", "/etc/stack.yaml", "etc/stack.yaml"),
-    ],
-)
-def test_shown_path_is_relative_only_under_the_working_directory(
-    monkeypatch: pytest.MonkeyPatch, cwd: str, path: str, shown: str
-) -> None:
-    monkeypatch.setattr(os, "getcwd", lambda: cwd)
-    assert loader.shown_path(Path(path)) == shown
