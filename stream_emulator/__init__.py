@@ -1,10 +1,21 @@
 """A local emulator of the Stream Chat configuration API (``/api/v2``), for tests and demos.
 
-It shares no code with ``stream_iac`` on purpose, so it can catch the client's mistakes.
+It shares no code with the stream-iac client on purpose, so it can catch the client's mistakes
+(``tests/emulator/test_layout.py`` checks that it imports nothing from it).
+
+A request flows through the folders in this order:
+
+* ``adapters/`` - how it arrives: a real HTTP/1.1 (or HTTPS) server, or in-process httpx transports.
+* ``emulator.py`` - the facade (``Emulator``): one lock, persistence after writes, test hooks.
+* ``pipeline/`` - the pure request -> response path: routing, auth, faults, rate limits, validation, errors.
+* ``handlers/`` - one module per resource kind, one function per API operation.
+* ``store/`` - the apps' state, the built-in facts of a fresh app, the state file, the clock.
+
+``cli.py`` (``stream-iac emulator`` / ``python -m stream_emulator``) serves it from a shell.
 """
 
-from .clock import ManualClock
+from .adapters.server import ServerHandle, serve_in_thread
 from .emulator import Emulator, EmulatorOptions
-from .server import ServerHandle, serve_in_thread
+from .store.clock import ManualClock
 
 __all__ = ["Emulator", "EmulatorOptions", "ManualClock", "ServerHandle", "serve_in_thread"]

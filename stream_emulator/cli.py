@@ -1,8 +1,10 @@
-"""``stream-iac emulator``: serve the emulator on a socket until SIGINT/SIGTERM."""
+"""``stream-iac emulator``: serve the emulator on a socket (HTTP, or HTTPS with ``--tls-cert``/``--tls-key``)
+until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
 import signal
+import ssl
 import sys
 import threading
 from collections.abc import Iterator
@@ -11,9 +13,9 @@ from types import FrameType
 
 import click
 
+from .adapters.server import DEFAULT_HOST, serve_in_thread
 from .emulator import DEFAULT_APP, Emulator, EmulatorOptions
-from .persistence import StateFileError
-from .server import DEFAULT_HOST, serve_in_thread
+from .store.persistence import StateFileError
 
 DEFAULT_PORT = 8888
 
@@ -31,6 +33,24 @@ def _collect_apps(api_key: str | None, api_secret: str | None, app_specs: tuple[
     apps = [(api_key, api_secret)] if api_key is not None and api_secret is not None else []
     apps.extend(_parse_app(spec) for spec in app_specs)
     return apps or [DEFAULT_APP]
+
+
+def _tls_context(cert_file: str | None, key_file: str | None) -> ssl.SSLContext | None:
+    """The server-side TLS context for ``--tls-cert``/``--tls-key``, None when neither is given."""
+    if cert_file is None and key_file is None:
+        return None
+    if cert_file is None or key_file is None:
+        raise click.ClickException("--tls-cert and --tls-key must be given together")
+
+    def refuse_encrypted_key() -> str:  # else OpenSSL would prompt for a pass phrase on the terminal
+        raise click.ClickException(f"the TLS key {key_file} is encrypted; give an unencrypted PEM key")
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile=cert_file, keyfile=key_file, password=refuse_encrypted_key)
+    except OSError as exc:  # ssl.SSLError is an OSError
+        raise click.ClickException(f"cannot use TLS certificate {cert_file} with key {key_file}: {exc}") from exc
+    return context
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -65,6 +85,10 @@ def _stop_signals() -> Iterator[threading.Event]:
 @click.option("--stale-read-ms", default=0.0, type=click.FloatRange(min=0), show_default=True,
               help="GETs may see state up to this old.")
 @click.option("--no-rate-limits", is_flag=True, default=False, help="Do not enforce rate limits (headers still sent).")
+@click.option("--tls-cert", "tls_cert", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Serve HTTPS with this PEM certificate (chain). Needs --tls-key.")
+@click.option("--tls-key", "tls_key", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The unencrypted PEM private key of --tls-cert.")
 def emulator_command(
     host: str,
     port: int,
@@ -77,8 +101,16 @@ def emulator_command(
     seed: int,
     stale_read_ms: float,
     no_rate_limits: bool,
+    tls_cert: str | None,
+    tls_key: str | None,
 ) -> None:
-    """Serve the local Stream Chat API emulator."""
+    """Serve the local Stream Chat API emulator.
+
+    Prints one line, "stream-iac emulator listening on URL" (http://, or https:// with --tls-cert and
+    --tls-key), then serves until SIGINT or SIGTERM and exits 0. Exits 1 if it cannot start (port taken,
+    bad state file, TLS files missing or unusable), 2 on a usage error.
+    """
+    ssl_context = _tls_context(tls_cert, tls_key)
     options = EmulatorOptions(
         apps=_collect_apps(api_key, api_secret, app_specs),
         state_file=state_file,
@@ -91,7 +123,7 @@ def emulator_command(
     with _stop_signals() as stop:
         try:
             emulator = Emulator(options)
-            handle = serve_in_thread(emulator, host=host, port=port)
+            handle = serve_in_thread(emulator, host=host, port=port, ssl_context=ssl_context)
         except (StateFileError, OSError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"stream-iac emulator listening on {handle.url}")

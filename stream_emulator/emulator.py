@@ -1,4 +1,6 @@
-"""The public facade: options, the shared lock, persistence, test hooks and transports."""
+"""The public facade, where the stages meet: ``Emulator`` holds each app's state (``store``), runs requests
+through the ``pipeline`` under one lock, persists writes, hands out the in-process ``adapters``, and
+offers inspection and test hooks."""
 
 from __future__ import annotations
 
@@ -9,9 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .builtins import load_builtins
-from .clock import Clock, system_clock, to_nanoseconds
-from .core import AppRuntime, AppStats, Core, CoreSettings
 from .handlers.app_settings import app_view
 from .handlers.blocklists import all_blocklist_views
 from .handlers.channel_types import channel_type_view
@@ -19,10 +18,13 @@ from .handlers.permissions import custom_permission_view
 from .handlers.push import provider_view
 from .handlers.retention import policy_view
 from .handlers.roles import all_role_views
-from .persistence import decode_app_states, load_state_file, save_state_file
-from .routing import WRITE_METHODS
-from .state import AppState, fresh_app_state
-from .wire import HttpRequest, Outcome
+from .pipeline.core import AppRuntime, AppStats, Core, CoreSettings
+from .pipeline.routing import WRITE_METHODS
+from .pipeline.wire import HttpRequest, Outcome
+from .store.builtins import load_builtins
+from .store.clock import Clock, system_clock, to_nanoseconds
+from .store.persistence import decode_app_states, load_state_file, save_state_file
+from .store.state import AppState, fresh_app_state
 
 if TYPE_CHECKING:
     import httpx
@@ -32,6 +34,18 @@ DEFAULT_APP = ("demo-key", "demo-secret")
 
 @dataclass
 class EmulatorOptions:
+    """How to build an ``Emulator``.
+
+    * ``apps`` - ``(api key, secret)`` of each emulated app (default: one ``demo-key``/``demo-secret`` app).
+    * ``state_file`` - load state from this JSON file and save it after every write (default: memory only).
+    * ``latency_ms`` - added before every answer (adapters wait; ``dispatch`` only reports it).
+    * ``fault_rate`` - probability (0..1) that a request gets an injected fault: 500, 429, or a dropped
+      connection before or after the write; chosen deterministically from ``seed``.
+    * ``rate_limits`` - enforce Stream's per-operation limits (False: headers still sent, never 429).
+    * ``stale_read_ms`` - a GET may see the state as it was up to this long ago (eventual consistency).
+    * ``clock`` - the source of time (e.g. ``ManualClock``); default the system clock.
+    """
+
     apps: list[tuple[str, str]] = field(default_factory=lambda: [DEFAULT_APP])
     state_file: str | os.PathLike[str] | None = None
     latency_ms: float = 0
@@ -42,6 +56,7 @@ class EmulatorOptions:
     clock: Clock | None = None
 
     def validate(self) -> None:
+        """Raise ``ValueError`` for options no emulator can be built from."""
         if not self.apps:
             raise ValueError("at least one app (key, secret) is required")
         keys = [key for key, _ in self.apps]
@@ -59,6 +74,8 @@ class Emulator:
     """A local Stream Chat config API. Thread-safe: one lock serialises request processing."""
 
     def __init__(self, options: EmulatorOptions | None = None) -> None:
+        """Build the apps (restored from ``options.state_file`` when it exists, else fresh); raises
+        ``ValueError`` for bad options and ``StateFileError`` for an unusable state file."""
         self.options = options or EmulatorOptions()
         self.options.validate()
         self.clock: Clock = self.options.clock or system_clock
@@ -92,7 +109,9 @@ class Emulator:
     # -- request handling -----------------------------------------------------------------------------------
 
     def dispatch(self, request: HttpRequest) -> Outcome:
-        """Process one request; the adapters apply ``Outcome.delay_seconds`` and ``Outcome.drop``."""
+        """Answer one request: an ``Outcome`` holding the ``HttpResponse`` (any status; errors are in
+        Stream's error body), or ``drop`` for an injected dropped connection, plus ``delay_seconds``
+        for the adapter to wait first. A successful write is saved to the state file before returning."""
         # Stamped on arrival, before waiting for the lock: a real API's rate limiter sees a request
         # when it arrives, not when a busy worker gets to it.
         arrived = self.clock()
@@ -109,12 +128,14 @@ class Emulator:
         return self._state_path is not None and request.method.upper() in WRITE_METHODS
 
     def transport(self) -> httpx.BaseTransport:
-        from .transports import EmulatorTransport
+        """An httpx transport that answers in-process: ``httpx.Client(transport=e.transport(), base_url=...)``."""
+        from .adapters.transports import EmulatorTransport
 
         return EmulatorTransport(self)
 
     def async_transport(self) -> httpx.AsyncBaseTransport:
-        from .transports import AsyncEmulatorTransport
+        """The same for ``httpx.AsyncClient``."""
+        from .adapters.transports import AsyncEmulatorTransport
 
         return AsyncEmulatorTransport(self)
 
@@ -147,6 +168,7 @@ class Emulator:
 
     @property
     def api_keys(self) -> list[str]:
+        """The emulated apps' keys, in the order of ``options.apps``."""
         return [key for key, _ in self.options.apps]
 
     def _runtime(self, api_key: str) -> AppRuntime:
@@ -156,7 +178,10 @@ class Emulator:
         return runtime
 
     def snapshot(self, api_key: str) -> dict[str, Any]:
-        """The app's full current state in API shape, secrets included (for tests only)."""
+        """The app's full current state in API shape, secrets included (for tests only): a deep copy
+        with ``app``, ``channel_types``, ``commands``, ``blocklists``, ``roles``, ``permissions``,
+        ``push_providers``, ``push_templates``, ``retention_policies`` and ``channels``. ``KeyError``
+        for an unknown key."""
         with self._lock:
             state = self._runtime(api_key).state
             builtins = self.builtins
@@ -185,6 +210,7 @@ class Emulator:
             return self._core.stats[api_key].as_dict()
 
     def reset_stats(self, api_key: str) -> None:
+        """Zero the app's counters (``KeyError`` for an unknown key)."""
         with self._lock:
             self._runtime(api_key)
             self._core.stats[api_key] = AppStats()

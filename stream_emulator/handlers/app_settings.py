@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..builtins import APP_SCOPE, Builtins
-from ..errors import bad_request
-from ..request_schemas import UPDATE_APP
-from ..state import AppState
+from ..pipeline.errors import bad_request
+from ..pipeline.request_schemas import UPDATE_APP
+from ..store.builtins import APP_SCOPE, Builtins
+from ..store.state import AppState
 from .channel_types import channel_config_view
 from .common import (
     Context,
@@ -45,6 +45,10 @@ APP_PLACEMENT = "local"
 
 
 def get_app(ctx: Context) -> Result:
+    """GetApp: GET /app -> 200 ``{"app": App}``: the built-in defaults overlaid with the stored
+    settings, plus ``channel_configs``, the ``.app`` scope's ``grants``, ``push_notifications`` and
+    ``event_hooks``. Secrets are masked (``"********"``) or left out.
+    """
     return ok({"app": app_view(ctx.state, ctx.builtins, ctx.api_key, reveal_secrets=False)})
 
 
@@ -135,6 +139,14 @@ def push_version(settings: dict[str, Any], builtins: Builtins) -> str:
 
 
 def update_app(ctx: Context) -> Result:
+    """UpdateApp: PATCH /app with an UpdateAppRequest body -> 200 with no settings echoed.
+
+    Only the given fields change: the apn/firebase/huawei/xiaomi configs and ``datadog_info`` are
+    merged field by field; ``event_hooks`` replaces the list (a hook sent with a known id keeps its
+    omitted secrets and ``created_at``); ``grants`` replaces per role, ``[]`` removes a role's grants
+    and ``null`` resets the scope. 400/4 on a bad field, an unknown role or permission in ``grants``,
+    push credentials the app's push version refuses, or more than 2 ``pending_message`` hooks.
+    """
     body = ctx.validated_body(UPDATE_APP)
     settings = ctx.state.settings
     if "grants" in body:

@@ -6,10 +6,10 @@ import base64
 import binascii
 from typing import Any
 
-from ..builtins import BUILTIN_BLOCKLIST_NAME, Builtins
-from ..errors import bad_request, not_found
-from ..request_schemas import BLOCKLIST_FLAGS, CREATE_BLOCKLIST, UPDATE_BLOCKLIST
-from ..state import AppState
+from ..pipeline.errors import bad_request, not_found
+from ..pipeline.request_schemas import BLOCKLIST_FLAGS, CREATE_BLOCKLIST, UPDATE_BLOCKLIST
+from ..store.builtins import BUILTIN_BLOCKLIST_NAME, Builtins
+from ..store.state import AppState
 from .common import Context, Result, created, dedupe, given, ok
 
 MIN_PAGE_SIZE, MAX_PAGE_SIZE = 1, 200
@@ -106,6 +106,11 @@ def custom_blocklist_count(state: AppState) -> int:
 
 
 def list_blocklists(ctx: Context) -> Result:
+    """ListBlockLists: GET /blocklists[?team=&limit=&cursor=] -> 200 ``{"blocklists": [...],
+    "next_cursor"?}``: the built-in ``profanity_en_2020_v1`` first, then the custom lists in creation
+    order, filtered by ``team``; ``limit`` 1..200 pages with an opaque cursor. 400/4 on a bad
+    ``limit`` or ``cursor``.
+    """
     views = all_blocklist_views(ctx.state, ctx.builtins)
     team = ctx.query_value("team")
     if team:
@@ -118,6 +123,11 @@ def list_blocklists(ctx: Context) -> Result:
 
 
 def create_blocklist(ctx: Context) -> Result:
+    """CreateBlockList: POST /blocklists with ``{name, words, type?, team?, user_id?/user?,
+    is_*_enabled?}`` -> 201 ``{"blocklist": BlockList}``. 400/4 on a bad field, an existing name (the
+    built-in one included), at the blocklist limit, or on too many, empty, upper-case (non-regex) or
+    too long (``word`` type) words.
+    """
     body = ctx.validated_body(CREATE_BLOCKLIST)
     name: str = body["name"]
     if _is_builtin(ctx, name) or name in ctx.state.blocklists:
@@ -145,6 +155,9 @@ def create_blocklist(ctx: Context) -> Result:
 
 
 def get_blocklist(ctx: Context) -> Result:
+    """GetBlockList: GET /blocklists/{name} -> 200 ``{"blocklist": BlockList}``, the built-in
+    list too; 404/16 if there is none.
+    """
     name = ctx.params["name"]
     if _is_builtin(ctx, name):
         return ok({"blocklist": builtin_blocklist_view(ctx.state, ctx.builtins)})
@@ -155,6 +168,10 @@ def get_blocklist(ctx: Context) -> Result:
 
 
 def update_blocklist(ctx: Context) -> Result:
+    """UpdateBlockList: PUT /blocklists/{name} with the fields to change (``words``, the
+    ``is_*_enabled`` flags, ``team``) -> 201 ``{"blocklist": BlockList}``. 400/4 for the built-in list,
+    a bad field or a bad word; 404/16 if there is none.
+    """
     blocklist = _existing_custom(ctx, "update")
     body = ctx.validated_body(UPDATE_BLOCKLIST)
     if given(body, "words"):
@@ -169,6 +186,9 @@ def update_blocklist(ctx: Context) -> Result:
 
 
 def delete_blocklist(ctx: Context) -> Result:
+    """DeleteBlockList: DELETE /blocklists/{name} -> 200 ``{}``. 400/4 for the built-in
+    list; 404/16 if there is none.
+    """
     blocklist = _existing_custom(ctx, "delete")
     del ctx.state.blocklists[blocklist["name"]]
     return ok()

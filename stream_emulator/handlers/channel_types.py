@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..builtins import Builtins
-from ..errors import bad_request, not_found
-from ..request_schemas import CREATE_CHANNEL_TYPE, UPDATE_CHANNEL_TYPE
-from ..state import AppState
+from ..pipeline.errors import bad_request, not_found
+from ..pipeline.request_schemas import CREATE_CHANNEL_TYPE, UPDATE_CHANNEL_TYPE
+from ..store.builtins import Builtins
+from ..store.state import AppState
 from .commands import command_object, expand_command_refs
 from .common import Context, Result, apply_grants, created, json_copy, ok, validate_grants
 
@@ -94,6 +94,10 @@ def _existing(ctx: Context) -> dict[str, Any]:
 
 
 def list_channel_types(ctx: Context) -> Result:
+    """ListChannelTypes: GET /chat/channeltypes -> 200 ``{"channel_types": {name:
+    ChannelTypeConfig}}`` for the built-in and custom types, commands as objects, v1 permission
+    policies by descending priority, each type's ``grants``.
+    """
     types = {
         name: channel_type_view(ctx.state, ctx.builtins, config, command_objects=True)
         for name, config in ctx.state.channel_types.items()
@@ -102,10 +106,19 @@ def list_channel_types(ctx: Context) -> Result:
 
 
 def get_channel_type(ctx: Context) -> Result:
+    """GetChannelType: GET /chat/channeltypes/{name} -> 200 the ChannelTypeConfig
+    (commands as objects); 404/16 if there is no such type.
+    """
     return ok(channel_type_view(ctx.state, ctx.builtins, _existing(ctx), command_objects=True))
 
 
 def create_channel_type(ctx: Context) -> Result:
+    """CreateChannelType: POST /chat/channeltypes with a CreateChannelTypeRequest body
+    (``name``, ``automod``, ``automod_behavior``, ``max_message_length`` required) -> 201 the created
+    type (custom-type defaults filled in, commands as names, grants from ``messaging``'s unless
+    given). 400/4 on a bad field, if the type exists, at the channel-type limit, or when it names an
+    unknown command, blocklist, role or permission.
+    """
     body = ctx.validated_body(CREATE_CHANNEL_TYPE)
     name: str = body["name"]
     if name in ctx.state.channel_types:
@@ -125,6 +138,12 @@ def create_channel_type(ctx: Context) -> Result:
 
 
 def update_channel_type(ctx: Context) -> Result:
+    """UpdateChannelType: PUT /chat/channeltypes/{name} with an UpdateChannelTypeRequest
+    body (``automod``, ``automod_behavior``, ``max_message_length`` required; given fields replace,
+    ``null`` clears ``automod_thresholds`` / ``partition_ttl``) -> 201 (as Stream answers) the updated
+    type, commands as names. 404/16 if there is no such type; 400/4 on a bad field, a read-only one
+    (``name``, ``created_at``, ``updated_at``) or an unknown reference.
+    """
     config = _existing(ctx)
     if isinstance(ctx.body, dict):
         for field in READ_ONLY_UPDATE_FIELDS:
@@ -143,6 +162,9 @@ def update_channel_type(ctx: Context) -> Result:
 
 
 def delete_channel_type(ctx: Context) -> Result:
+    """DeleteChannelType: DELETE /chat/channeltypes/{name} -> 200 ``{}``. 404/16 if there
+    is no such type; 400/4 for a built-in type or one that still has channels.
+    """
     config = _existing(ctx)
     name = config["name"]
     if name in ctx.builtins.channel_types:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..builtins import Builtins
-from ..errors import bad_request, not_found
-from ..request_schemas import CREATE_COMMAND, UPDATE_COMMAND
-from ..state import AppState
+from ..pipeline.errors import bad_request, not_found
+from ..pipeline.request_schemas import CREATE_COMMAND, UPDATE_COMMAND
+from ..store.builtins import Builtins
+from ..store.state import AppState
 from .common import Context, Result, created, dedupe, given, json_copy, ok
 
 ALL_COMMANDS = "all"
@@ -71,10 +71,17 @@ def _existing_custom(ctx: Context) -> dict[str, Any]:
 
 
 def list_commands(ctx: Context) -> Result:
+    """ListCommands: GET /chat/commands -> 200 ``{"commands": [...]}``, the custom commands
+    in creation order (built-in ones are not listed).
+    """
     return ok({"commands": [json_copy(command) for command in ctx.state.commands.values()]})
 
 
 def create_command(ctx: Context) -> Result:
+    """CreateCommand: POST /chat/commands with ``{name, description, args?, set?}`` -> 201
+    ``{"command": Command}``. 400/4 on a bad field, an empty name or one with spaces, a reserved name
+    (a built-in command or ``all``) or an existing command.
+    """
     body = ctx.validated_body(CREATE_COMMAND)
     name: str = body["name"]
     _check_new_command_name(ctx, name)
@@ -102,6 +109,9 @@ def _check_new_command_name(ctx: Context, name: str) -> None:
 
 
 def get_command(ctx: Context) -> Result:
+    """GetCommand: GET /chat/commands/{name} -> 200 the command, custom or built-in; 404/16 if
+    neither exists.
+    """
     name = ctx.params["name"]
     command = ctx.state.commands.get(name) or builtin_command(ctx.builtins, name)
     if command is None:
@@ -110,6 +120,10 @@ def get_command(ctx: Context) -> Result:
 
 
 def update_command(ctx: Context) -> Result:
+    """UpdateCommand: PUT /chat/commands/{name} with ``{description, args?, set?}`` (``name``
+    is ignored) -> 201 ``{"command": Command}``. 400/4 for a built-in command or a bad field; 404/16
+    if there is no such custom command.
+    """
     command = _existing_custom(ctx)
     body = ctx.validated_body(UPDATE_COMMAND)
     for field in ("description", "args", "set"):
@@ -120,6 +134,9 @@ def update_command(ctx: Context) -> Result:
 
 
 def delete_command(ctx: Context) -> Result:
+    """DeleteCommand: DELETE /chat/commands/{name} -> 200 ``{"name": name}``. 400/4 for a
+    built-in command or one a channel type still uses; 404/16 if there is no such custom command.
+    """
     command = _existing_custom(ctx)
     users = channel_types_using(ctx.state, command["name"])
     if users:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from ..builtins import Builtins, builtin_permissions
-from ..errors import bad_request
-from ..ratelimit import LimitInfo
-from ..schema import Node
-from ..state import AppState
+from ..pipeline.errors import bad_request
+from ..pipeline.ratelimit import LimitInfo
+from ..pipeline.schema import Node
+from ..store.builtins import Builtins, builtin_permissions
+from ..store.state import AppState
 
 SECRET_MASK = "********"
 JsonValue = TypeVar("JsonValue")

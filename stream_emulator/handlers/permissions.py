@@ -6,9 +6,9 @@ import re
 from functools import cache
 from typing import Any
 
-from ..builtins import BuiltinPermission, Builtins, builtin_permissions
-from ..errors import bad_request, not_found
-from ..request_schemas import CREATE_PERMISSION, UPDATE_PERMISSION
+from ..pipeline.errors import bad_request, not_found
+from ..pipeline.request_schemas import CREATE_PERMISSION, UPDATE_PERMISSION
+from ..store.builtins import BuiltinPermission, Builtins, builtin_permissions
 from .common import Context, Result, created, json_copy, ok, scopes_granting_permission
 
 APP_LEVEL_RESOURCES = ("User", "FlagReport")
@@ -81,12 +81,20 @@ def _existing_custom(ctx: Context) -> dict[str, Any]:
 
 
 def list_permissions(ctx: Context) -> Result:
+    """ListPermissions: GET /permissions -> 200 ``{"permissions": [...]}``: every built-in
+    permission (four per action: plain, ``-owner``, ``-any-team``, ``-owner-any-team``), then the
+    custom ones.
+    """
     views = [builtin_permission_view(permission) for permission in builtin_permissions().values()]
     views.extend(custom_permission_view(ctx.builtins, stored) for stored in ctx.state.permissions.values())
     return ok({"permissions": views})
 
 
 def create_permission(ctx: Context) -> Result:
+    """CreatePermission: POST /permissions with ``{id, name, action, condition,
+    description?, owner?, same_team?}`` -> 201 ``{}`` (nothing echoed). 400/4 on a bad field, an
+    existing id (built-in included) or an unknown action.
+    """
     body = ctx.validated_body(CREATE_PERMISSION)
     permission_id: str = body["id"]
     if permission_id in builtin_permissions() or permission_id in ctx.state.permissions:
@@ -97,6 +105,9 @@ def create_permission(ctx: Context) -> Result:
 
 
 def get_permission(ctx: Context) -> Result:
+    """GetPermission: GET /permissions/{id} -> 200 ``{"permission": Permission}``, built-in or
+    custom; 404/16 if there is none.
+    """
     permission_id = ctx.params["id"]
     builtin = builtin_permissions().get(permission_id)
     if builtin is not None:
@@ -108,6 +119,10 @@ def get_permission(ctx: Context) -> Result:
 
 
 def update_permission(ctx: Context) -> Result:
+    """UpdatePermission: PUT /permissions/{id} with ``{name, action, condition,
+    description?, owner?, same_team?}`` (replaces the stored fields) -> 201 ``{}``. 400/4 for a
+    built-in permission, a bad field or an unknown action; 404/16 if there is none.
+    """
     stored = _existing_custom(ctx)
     body = ctx.validated_body(UPDATE_PERMISSION)
     _check_action(ctx, body["action"])
@@ -116,6 +131,9 @@ def update_permission(ctx: Context) -> Result:
 
 
 def delete_permission(ctx: Context) -> Result:
+    """DeletePermission: DELETE /permissions/{id} -> 200 ``{}``. 400/4 for a built-in
+    permission or one still granted in some scope; 404/16 if there is none.
+    """
     stored = _existing_custom(ctx)
     scopes = scopes_granting_permission(ctx.state, stored["id"])
     if scopes:

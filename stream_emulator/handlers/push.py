@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import bad_request, not_found
-from ..request_schemas import PUSH_TYPES, UPSERT_PUSH_PROVIDER, UPSERT_PUSH_TEMPLATE
-from ..schema import Str
+from ..pipeline.errors import bad_request, not_found
+from ..pipeline.request_schemas import PUSH_TYPES, UPSERT_PUSH_PROVIDER, UPSERT_PUSH_TEMPLATE
+from ..pipeline.schema import Str
 from .app_settings import PROVIDER_PUSH_VERSIONS, push_version
 from .common import Context, Result, created, json_copy, ok, timestamp_to_ns
 
@@ -52,11 +52,19 @@ def _check_provider_payload(provider: dict[str, Any]) -> None:
 
 
 def list_push_providers(ctx: Context) -> Result:
+    """ListPushProviders: GET /push_providers -> 200 ``{"push_providers": [...]}``,
+    without secrets or write-only fields.
+    """
     providers = [provider_view(provider, False) for provider in ctx.state.push_providers.values()]
     return ok({"push_providers": providers})
 
 
 def upsert_push_provider(ctx: Context) -> Result:
+    """UpsertPushProvider: POST /push_providers with ``{"push_provider": {name, type,
+    ...}}`` -> 201 ``{"push_provider": PushProvider}``, created or updated (the given fields over the
+    stored ones). 400/4 on a bad field, invalid firebase credentials, an app still on push v1, a name
+    already used with another type, or at the push-provider limit.
+    """
     body = ctx.validated_body(UPSERT_PUSH_PROVIDER)
     version = push_version(ctx.state.settings, ctx.builtins)
     if version not in PROVIDER_PUSH_VERSIONS:
@@ -80,6 +88,10 @@ def upsert_push_provider(ctx: Context) -> Result:
 
 
 def delete_push_provider(ctx: Context) -> Result:
+    """DeletePushProvider: DELETE /push_providers/{type}/{name} -> 200 ``{}``, its
+    templates removed too. 400/4 on a bad type or name; 404/16 if there is no such provider of that
+    type.
+    """
     provider_type, name = ctx.params["type"], ctx.params["name"]
     PROVIDER_TYPE.check(provider_type, "type")
     PROVIDER_NAME.check(name, "name")
@@ -93,6 +105,9 @@ def delete_push_provider(ctx: Context) -> Result:
 
 
 def get_push_templates(ctx: Context) -> Result:
+    """GetPushTemplates: GET /push_templates?push_provider_type=T[&push_provider_name=N] ->
+    200 ``{"templates": [...]}``. 400/4 when the type is missing or unknown.
+    """
     provider_type = ctx.query_value("push_provider_type")
     if not provider_type:
         raise bad_request("push_provider_type is a required field")
@@ -108,6 +123,10 @@ def get_push_templates(ctx: Context) -> Result:
 
 
 def upsert_push_template(ctx: Context) -> Result:
+    """UpsertPushTemplate: POST /push_templates with ``{event_type, push_provider_type,
+    push_provider_name?, enable_push?, template?}`` -> 201 ``{"template": PushTemplate}``, created or
+    updated. 400/4 on a bad field or a provider that does not exist with that type.
+    """
     body = ctx.validated_body(UPSERT_PUSH_TEMPLATE)
     provider_type: str = body["push_provider_type"]
     provider_name: str = body.get("push_provider_name") or ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import bad_request
+from ..pipeline.errors import bad_request
 from .common import Context, Result, ok
 
 PLATFORMS = ("server_side", "android", "ios", "web", "unity")
@@ -22,6 +22,11 @@ def _flag(ctx: Context, name: str) -> bool:
 
 
 def get_rate_limits(ctx: Context) -> Result:
+    """GetRateLimits: GET /rate_limits[?server_side=&android=&ios=&web=&unity=&endpoints=A,B]
+    -> 200 ``{platform: {operation id: {limit, remaining, reset}}}``. No platform flag means all of
+    them; only ``server_side`` counts this app's requests, the others report full quotas; unknown
+    operation ids in ``endpoints`` are left out. 400/4 on a flag that is not a boolean.
+    """
     requested = [platform for platform in PLATFORMS if _flag(ctx, platform)] or list(PLATFORMS)
     endpoints_param = ctx.query_value("endpoints")
     operations = list(ctx.operation_ids)

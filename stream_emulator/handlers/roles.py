@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..builtins import Builtins
-from ..errors import bad_request, not_found
-from ..request_schemas import CREATE_ROLE
-from ..state import AppState
+from ..pipeline.errors import bad_request, not_found
+from ..pipeline.request_schemas import CREATE_ROLE
+from ..store.builtins import Builtins
+from ..store.state import AppState
 from .common import Context, Result, created, ok, scopes_of_role
 
 
@@ -30,10 +30,16 @@ def all_role_views(state: AppState, builtins: Builtins) -> list[dict[str, Any]]:
 
 
 def list_roles(ctx: Context) -> Result:
+    """ListRoles: GET /roles -> 200 ``{"roles": [...]}``: the built-in roles, then the custom ones,
+    each with the scopes it currently has grants in.
+    """
     return ok({"roles": all_role_views(ctx.state, ctx.builtins)})
 
 
 def create_role(ctx: Context) -> Result:
+    """CreateRole: POST /roles with ``{name}`` -> 201 ``{"role": Role}``. 400/4 on a bad name, an
+    existing or built-in role, or at the custom-role limit.
+    """
     body = ctx.validated_body(CREATE_ROLE)
     name: str = body["name"]
     if name in ctx.builtins.roles or name in ctx.state.roles:
@@ -46,6 +52,9 @@ def create_role(ctx: Context) -> Result:
 
 
 def delete_role(ctx: Context) -> Result:
+    """DeleteRole: DELETE /roles/{name} -> 200 ``{}``. 400/4 for a built-in role or one that still
+    has grants in some scope; 404/16 if there is no such role.
+    """
     name = ctx.params["name"]
     if name in ctx.builtins.roles:
         raise bad_request(f'role "{name}" is built-in and cannot be deleted')

@@ -10,7 +10,7 @@ import pytest
 
 from stream_emulator import Emulator, EmulatorOptions, ManualClock, serve_in_thread
 
-from .helpers import KEY, OTHER_KEY, OTHER_SECRET, SECRET, START_TIME, Api
+from .helpers import KEY, OTHER_KEY, OTHER_SECRET, SECRET, START_TIME, Api, RunningEmulator
 
 ClientFactory = Callable[[Emulator], httpx.Client]
 
@@ -65,3 +65,20 @@ def api(emulator: Emulator, client_factory: ClientFactory) -> Api:
 @pytest.fixture
 def other_api(emulator: Emulator, client_factory: ClientFactory) -> Api:
     return Api(client_factory(emulator), OTHER_KEY, OTHER_SECRET)
+
+
+@pytest.fixture
+def start_cli() -> Iterator[Callable[..., RunningEmulator]]:
+    """Starts ``python -m stream_emulator`` subprocesses; kills any still running at the end."""
+    started: list[RunningEmulator] = []
+
+    def start(*args: str, scheme: str = "http") -> RunningEmulator:
+        running = RunningEmulator(*args, scheme=scheme)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.communicate()

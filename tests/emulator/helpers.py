@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import selectors
+import signal
+import ssl
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +21,8 @@ OTHER_KEY, OTHER_SECRET = "other-key", "other-secret-0123456789-0123456789"
 START_TIME = 1_750_000_000.0
 DURATION = re.compile(r"^\d+\.\d{2}ms$")
 MORE_INFO = "https://getstream.io/chat/docs/api_errors_response"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LISTENING = "stream-iac emulator listening on "
 
 
 def server_token(secret: str = SECRET, **claims: Any) -> str:
@@ -84,3 +93,35 @@ def channel_type_body(name: str, **fields: Any) -> dict[str, Any]:
 
 
 REQUIRED_UPDATE = {"automod": "disabled", "automod_behavior": "flag", "max_message_length": 5000}
+
+
+class RunningEmulator:
+    """``python -m stream_emulator --port 0 ARGS`` in a subprocess, once it has printed its listening line."""
+
+    def __init__(self, *args: str, scheme: str = "http") -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "stream_emulator", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO_ROOT, text=True,
+        )
+        self.first_line = self._read_line(timeout=15)
+        listening = f"{LISTENING}{scheme}://"
+        assert self.first_line.startswith(listening), self.first_line + self.process.stderr.read()  # type: ignore[union-attr]
+        self.url = self.first_line.removeprefix(LISTENING).strip()
+
+    def _read_line(self, timeout: float) -> str:
+        assert self.process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                self.process.kill()
+                raise AssertionError("the emulator did not print its listening line")
+        return self.process.stdout.readline()
+
+    def api(self, key: str = KEY, secret: str = SECRET, verify: ssl.SSLContext | bool = False) -> Api:
+        return Api(httpx.Client(base_url=self.url, verify=verify), key, secret)
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
+        self.process.send_signal(sig)
+        stdout, _ = self.process.communicate(timeout=15)
+        return self.process.returncode, stdout

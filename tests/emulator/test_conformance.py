@@ -28,7 +28,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from stream_emulator import Emulator
-from stream_emulator.routing import API_PREFIX, OPERATIONS
+from stream_emulator.pipeline.routing import API_PREFIX, OPERATIONS
 
 from .conftest import ClientFactory
 from .helpers import KEY, SECRET, Api, server_token

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from stream_emulator import Emulator
-from stream_emulator.wire import HttpRequest
+from stream_emulator.pipeline.wire import HttpRequest
 
 from .conftest import ClientFactory
 from .helpers import KEY, SECRET, Api, assert_error, server_token

@@ -11,8 +11,8 @@ import pytest
 
 from stream_emulator import Emulator, ManualClock
 from stream_emulator.handlers.common import json_copy
-from stream_emulator.routing import OPERATIONS, Operation, match_route
-from stream_emulator.wire import HttpRequest, HttpResponse, encode_json, encode_with_appended_fields
+from stream_emulator.pipeline.routing import OPERATIONS, Operation, match_route
+from stream_emulator.pipeline.wire import HttpRequest, HttpResponse, encode_json, encode_with_appended_fields
 
 from .helpers import KEY, SECRET, server_token
 

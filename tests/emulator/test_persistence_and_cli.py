@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import selectors
 import signal
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,13 +13,9 @@ from click.testing import CliRunner
 
 from stream_emulator import Emulator, EmulatorOptions
 from stream_emulator.cli import emulator_command
-from stream_emulator.persistence import StateFileError
+from stream_emulator.store.persistence import StateFileError
 
-from .helpers import KEY, SECRET, Api, assert_ok, channel_type_body, server_token
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LISTENING = "stream-iac emulator listening on http://"
-
+from .helpers import KEY, SECRET, Api, RunningEmulator, assert_ok, channel_type_body, server_token
 
 # -- state file (in-process) ----------------------------------------------------------------------------
 
@@ -62,51 +54,6 @@ def test_a_corrupt_state_file_is_refused(tmp_path: Path) -> None:
 
 
 # -- command line ---------------------------------------------------------------------------------------
-
-
-class RunningEmulator:
-    def __init__(self, *args: str) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "stream_emulator", "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO_ROOT, text=True,
-        )
-        self.first_line = self._read_line(timeout=15)
-        assert self.first_line.startswith(LISTENING), self.first_line + self.process.stderr.read()  # type: ignore[union-attr]
-        self.url = self.first_line.removeprefix("stream-iac emulator listening on ").strip()
-
-    def _read_line(self, timeout: float) -> str:
-        assert self.process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            if not selector.select(timeout):
-                self.process.kill()
-                raise AssertionError("the emulator did not print its listening line")
-        return self.process.stdout.readline()
-
-    def api(self, key: str = KEY, secret: str = SECRET) -> Api:
-        return Api(httpx.Client(base_url=self.url, verify=False), key, secret)
-
-    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
-        self.process.send_signal(sig)
-        stdout, _ = self.process.communicate(timeout=15)
-        return self.process.returncode, stdout
-
-
-@pytest.fixture
-def start_cli() -> Iterator[Callable[..., RunningEmulator]]:
-    started: list[RunningEmulator] = []
-
-    def start(*args: str) -> RunningEmulator:
-        running = RunningEmulator(*args)
-        started.append(running)
-        return running
-
-    yield start
-    for running in started:
-        if running.process.poll() is None:
-            running.process.kill()
-            running.process.communicate()
 
 
 def test_cli_prints_one_line_serves_and_exits_cleanly(start_cli: Callable[..., RunningEmulator]) -> None:

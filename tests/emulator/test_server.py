@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from stream_emulator import Emulator, ServerHandle, serve_in_thread
-from stream_emulator.server import MAX_BODY_BYTES
-from stream_emulator.wire import HttpRequest
+from stream_emulator.adapters.server import MAX_BODY_BYTES
+from stream_emulator.pipeline.wire import HttpRequest
 
 from .helpers import KEY, SECRET, server_token
 

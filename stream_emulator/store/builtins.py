@@ -1,4 +1,4 @@
-"""Facts about a fresh Stream Chat app, loaded from ``data/builtins.json``."""
+"""Facts about a fresh Stream Chat app, loaded from ``store/data/builtins.json``."""
 
 from __future__ import annotations
 
@@ -76,6 +76,6 @@ def builtin_permissions() -> dict[str, BuiltinPermission]:
 
 @cache
 def load_builtins() -> Builtins:
-    text = resources.files("stream_emulator").joinpath("data/builtins.json").read_text(encoding="utf-8")
+    text = (resources.files("stream_emulator.store") / "data" / "builtins.json").read_text(encoding="utf-8")
     raw = json.loads(text)
     return Builtins(**raw)

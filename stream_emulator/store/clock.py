@@ -26,10 +26,12 @@ class ManualClock:
             return self._now
 
     def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds``."""
         with self._lock:
             self._now += seconds
 
     def set(self, now: float) -> None:
+        """Set the time (unix seconds)."""
         with self._lock:
             self._now = now
 

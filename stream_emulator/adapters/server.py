@@ -1,9 +1,10 @@
-"""A real loopback HTTP/1.1 server (standard library asyncio) in front of the emulator.
+"""A real HTTP/1.1 server (standard library asyncio) in front of the emulator, plain or over TLS.
 
 One event loop in a background thread serves every connection. Each connection is an
 ``asyncio.Protocol`` that cuts requests out of the received bytes itself: a request that can be
 answered at once costs no task, no future and no thread, and the configured latency is an
-``asyncio.sleep`` on the loop, not a sleeping thread.
+``asyncio.sleep`` on the loop, not a sleeping thread. Given a server-side ``ssl.SSLContext``, the
+event loop wraps each connection in TLS (real Stream is HTTPS only) and the protocol is unchanged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import concurrent.futures
 import contextlib
 import email.utils
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Coroutine
@@ -20,12 +22,12 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, cast
 
-from .core import UNROUTED_OPERATION
-from .errors import INPUT_ERROR, INTERNAL_ERROR, ApiError, error_body
-from .wire import HttpRequest, HttpResponse, Outcome
+from ..pipeline.core import UNROUTED_OPERATION
+from ..pipeline.errors import INPUT_ERROR, INTERNAL_ERROR, ApiError, error_body
+from ..pipeline.wire import HttpRequest, HttpResponse, Outcome
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from ..emulator import Emulator
 
 DEFAULT_HOST = "127.0.0.1"
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -308,11 +310,13 @@ class _HttpConnection(asyncio.Protocol):
         self._write_paused = False
         self._read_paused = False
         self._peer_closed = False
+        self._tls = False
 
     # -- asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
+        self._tls = transport.get_extra_info("sslcontext") is not None  # called once the handshake is done
         self._server.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
@@ -326,7 +330,9 @@ class _HttpConnection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         self._peer_closed = True
-        return self._busy()  # True keeps the transport open to send the answer being prepared
+        # True keeps the transport open to send the answer being prepared. TLS has no half-close:
+        # asyncio closes a TLS connection after EOF whatever this returns (and warns if it is True).
+        return self._busy() and not self._tls
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)
@@ -439,19 +445,27 @@ class _AsyncHttpServer:
         self.connections: set[_HttpConnection] = set()
         self._server: asyncio.Server | None = None
 
-    async def start(self, listener: socket.socket) -> None:
+    async def start(self, listener: socket.socket, ssl_context: ssl.SSLContext | None) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _HttpConnection(self), sock=listener, backlog=LISTEN_BACKLOG)
+        self._server = await loop.create_server(
+            lambda: _HttpConnection(self), sock=listener, backlog=LISTEN_BACKLOG, ssl=ssl_context
+        )
 
     async def close(self) -> None:
-        """Stop listening and cut every open connection."""
+        """Stop listening and cut every open connection, including any still in its TLS handshake."""
         if self._server is not None:
             self._server.close()
         connections = list(self.connections)
         answers = [task for connection in connections if (task := connection.cancel_answer()) is not None]
         for connection in connections:
             connection.abort()
-        await asyncio.gather(*answers, return_exceptions=True)
+        # The loop is this server's own: its other tasks are the answers cancelled above and asyncio
+        # accepting connections - with TLS, one per handshake in progress, whose connection is not in
+        # ``connections`` yet. Cancelling an accepting task closes its socket.
+        accepting = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in accepting:
+            task.cancel()
+        await asyncio.gather(*answers, *accepting, return_exceptions=True)
         await asyncio.sleep(0)  # let the aborted transports report connection_lost
         if self._server is not None:
             await self._server.wait_closed()
@@ -495,6 +509,9 @@ def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 @dataclass
 class ServerHandle:
+    """A running server: ``url`` is its base URL (``http://host:port``, or ``https://`` with TLS);
+    ``stop()`` ends it."""
+
     url: str
     host: str
     port: int
@@ -513,8 +530,31 @@ class ServerHandle:
         self._thread.join(timeout=STOP_TIMEOUT_SECONDS)
 
 
-def serve_in_thread(emulator: Emulator, host: str = DEFAULT_HOST, port: int = 0) -> ServerHandle:
-    """Start serving on ``host:port`` (0 = a free port) in a background thread."""
+def _check_server_context(ssl_context: ssl.SSLContext) -> None:
+    """Refuse a client-side context now rather than on every connection's handshake."""
+    if not isinstance(ssl_context, ssl.SSLContext):
+        raise TypeError(f"ssl_context must be an ssl.SSLContext, not {type(ssl_context).__name__}")
+    if ssl_context.protocol == ssl.PROTOCOL_TLS_CLIENT:
+        raise ValueError(
+            "ssl_context is a client-side context; a server needs ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)"
+            " with load_cert_chain(...)"
+        )
+
+
+def serve_in_thread(
+    emulator: Emulator, host: str = DEFAULT_HOST, port: int = 0, ssl_context: ssl.SSLContext | None = None
+) -> ServerHandle:
+    """Serve ``emulator`` over HTTP/1.1 on ``host:port`` (0 = a free port) from a background thread.
+
+    With ``ssl_context`` (a server-side context holding the certificate and key, e.g.
+    ``ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)`` then ``load_cert_chain``) every
+    connection is TLS and ``handle.url`` starts with ``https://``; otherwise it is plain HTTP and
+    ``http://``. Returns once the socket is listening; raises ``OSError`` if it cannot bind, and
+    ``ValueError`` (``TypeError``) for a client-side context (something not an ``ssl.SSLContext``).
+    Call ``handle.stop()`` to end it.
+    """
+    if ssl_context is not None:
+        _check_server_context(ssl_context)
     listener = _listening_socket(host, port)
     bound_host, bound_port = str(listener.getsockname()[0]), int(listener.getsockname()[1])
     server = _AsyncHttpServer(emulator)
@@ -522,9 +562,11 @@ def serve_in_thread(emulator: Emulator, host: str = DEFAULT_HOST, port: int = 0)
     thread = threading.Thread(target=_run_loop, args=(loop,), name=f"stream-emulator-{bound_port}", daemon=True)
     thread.start()
     url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-    handle = ServerHandle(f"http://{url_host}:{bound_port}", bound_host, bound_port, server, loop, thread)
+    scheme = "http" if ssl_context is None else "https"
+    handle = ServerHandle(f"{scheme}://{url_host}:{bound_port}", bound_host, bound_port, server, loop, thread)
     try:
-        asyncio.run_coroutine_threadsafe(server.start(listener), loop).result(timeout=STOP_TIMEOUT_SECONDS)
+        starting = asyncio.run_coroutine_threadsafe(server.start(listener, ssl_context), loop)
+        starting.result(timeout=STOP_TIMEOUT_SECONDS)
     except BaseException:
         handle.stop()
         listener.close()

@@ -9,15 +9,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..handlers.common import Context
+from ..store.builtins import Builtins
+from ..store.clock import Clock
+from ..store.state import AppState
 from .auth import unknown_api_key, verify_server_token
-from .builtins import Builtins
-from .clock import Clock
 from .errors import DOES_NOT_EXIST, INTERNAL_ERROR, RATE_LIMIT_ERROR, ApiError, bad_request, error_body
 from .faults import FaultKind, RequestCounters, RequestDraw, choose_fault, draw, staleness_seconds
-from .handlers.common import Context
 from .ratelimit import LimitInfo, RateLimiter
 from .routing import OPERATION_IDS, Operation, RouteMatch, match_route
-from .state import AppState
 from .wire import HttpRequest, HttpResponse, Outcome, encode_json, encode_with_appended_fields
 
 UNROUTED_OPERATION = "UnknownOperation"

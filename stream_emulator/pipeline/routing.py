@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .handlers import (
+from ..handlers import (
     app_settings,
     blocklists,
     channel_types,
@@ -16,7 +16,7 @@ from .handlers import (
     retention,
     roles,
 )
-from .handlers.common import Handler
+from ..handlers.common import Handler
 
 API_PREFIX = "/api/v2"
 
