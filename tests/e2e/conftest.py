@@ -1,8 +1,10 @@
 """End-to-end harness: the real `stream-iac` CLI against the emulator, in-process (an httpx
-transport) and over a real loopback socket."""
+transport), over a real loopback socket, and over HTTPS on loopback (a certificate made at test
+time by trustme, verified by the client through SSL_CERT_FILE, as Stream's is through certifi)."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import trustme
 import yaml
 from click.testing import CliRunner
 
@@ -40,7 +43,8 @@ class Harness:
         self.mode = mode
         self.url = url
         self.tmp = tmp
-        self.env: dict[str, str] = {}
+        self.env: dict[str, str] = {}  # the stack's variables; tests replace it
+        self.connection_env: dict[str, str] = {}  # how to reach the emulator (SSL_CERT_FILE over TLS)
 
     def transport_factory(self, settings: Any) -> httpx.AsyncBaseTransport | None:
         return self.emulator.async_transport() if self.mode == "inprocess" else None
@@ -51,6 +55,7 @@ class Harness:
             "STREAM_API_SECRET": SECRET,
             "STREAM_BASE_URL": self.url or "http://127.0.0.1:9",
             "NO_COLOR": "1",
+            **self.connection_env,
             **self.env,
             **(env or {}),
         }
@@ -75,17 +80,42 @@ class Harness:
         return self.emulator.snapshot(KEY)
 
 
-@pytest.fixture(params=["inprocess", "socket"])
+@dataclass(frozen=True)
+class Tls:
+    """A test CA (its PEM file, for SSL_CERT_FILE) and a server context for 127.0.0.1."""
+
+    ca_file: Path
+    server_context: ssl.SSLContext
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
+    ca = trustme.CA()
+    ca_file = tmp_path_factory.mktemp("tls") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return Tls(ca_file, context)
+
+
+@pytest.fixture(params=["inprocess", "socket", "tls"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], rate_limits=False))
-    if request.param == "socket":
-        handle = serve_in_thread(emulator, host="127.0.0.1", port=0)
-        try:
-            yield Harness(emulator, "socket", handle.url, tmp_path)
-        finally:
-            handle.stop()
-    else:
+    if request.param == "inprocess":
         yield Harness(emulator, "inprocess", None, tmp_path)
+        return
+    context = None
+    if request.param == "tls":
+        tls: Tls = request.getfixturevalue("tls")
+        context = tls.server_context
+    handle = serve_in_thread(emulator, host="127.0.0.1", port=0, ssl_context=context)
+    try:
+        harness = Harness(emulator, request.param, handle.url, tmp_path)
+        if context is not None:
+            harness.connection_env["SSL_CERT_FILE"] = str(request.getfixturevalue("tls").ca_file)
+        yield harness
+    finally:
+        handle.stop()
 
 
 @pytest.fixture

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from stream_emulator import Emulator, EmulatorOptions, serve_in_thread
 from tests.e2e.checks import assert_live_matches
-from tests.e2e.conftest import KEY, Harness
+from tests.e2e.conftest import KEY, SECRET, Harness, Tls
 
 ENV = {"APN_KEY": "apn-private-key-material-123", "SQS_SECRET": "sqs-secret-value-456",
        "FCM_JSON": '{"type":"service_account","private_key":"fcm-key-789"}'}
@@ -212,3 +217,38 @@ def test_prune_deletes_channel_types_and_roles_after_their_references(harness: H
     assert not [r for r in snapshot["roles"] if r["custom"]]
     assert [c["name"] for c in snapshot["commands"]] == ["ticket"]
     assert_converged(harness, stack, minimal)
+
+
+@pytest.fixture
+def tls_harness_pair(tls: Tls, tmp_path: Path) -> Iterator[tuple[Harness, Harness]]:
+    """One emulated app over HTTPS, and two clients of it: one trusting the test CA
+    (SSL_CERT_FILE), one with certifi's bundle only."""
+    emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], rate_limits=False))
+    handle = serve_in_thread(emulator, host="127.0.0.1", port=0, ssl_context=tls.server_context)
+    try:
+        assert handle.url.startswith("https://")
+        trusted = Harness(emulator, "tls", handle.url, tmp_path / "trusted")
+        trusted.connection_env["SSL_CERT_FILE"] = str(tls.ca_file)
+        untrusted = Harness(emulator, "tls", handle.url, tmp_path / "untrusted")
+        untrusted.connection_env["SSL_CERT_FILE"] = ""
+        yield trusted, untrusted
+    finally:
+        handle.stop()
+
+
+def test_plan_and_apply_over_https_verify_the_certificate(tls_harness_pair: tuple[Harness, Harness]) -> None:
+    """Real Stream is HTTPS only: plan and apply over TLS succeed with the CA trusted, and the
+    same command without it fails with one clear message, nothing applied."""
+    trusted, untrusted = tls_harness_pair
+    stack = trusted.stack({"channel_types": {"support": {"max_message_length": 3000}}})
+    applied = trusted.run("apply", "--auto-approve", stack)
+    assert applied.exit_code == 0, applied.output
+    assert trusted.snapshot()["channel_types"]["support"]["max_message_length"] == 3000
+    assert trusted.run("plan", "--detailed-exitcode", stack).exit_code == 0
+
+    changed = untrusted.stack({"channel_types": {"support": {"max_message_length": 4000}}})
+    refused = untrusted.run("apply", "--auto-approve", changed)
+    assert refused.exit_code == 1
+    assert "TLS certificate verification failed" in refused.stderr
+    assert "Traceback" not in refused.output
+    assert untrusted.snapshot()["channel_types"]["support"]["max_message_length"] == 3000
