@@ -284,10 +284,11 @@ class Kind:
     refs: References = References()
     builtins: Builtins = Builtins()
     export: Export = Export()
+    # Derived from shape.layout once: asked for every object of every plan.
+    singleton: bool = field(init=False)
 
-    @property
-    def singleton(self) -> bool:
-        return self.shape.singleton
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "singleton", self.shape.singleton)
 
     def address(self, name: str) -> str:
         """`channel_types.support`; a singleton's address is the kind's name."""
