@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: venv demo test lint bench schema help-text clean
+.PHONY: venv demo test test-sdks lint bench schema help-text clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,18 @@ demo: venv
 
 test: venv lint
 	$(PY) -m pytest
+
+# The official Node SDKs (stream-chat, @stream-io/node-sdk) against the emulator: npm installs them into
+# tests/sdk/node/node_modules (git-ignored), and node's test runner runs one script per SDK, each starting
+# its own emulator with the venv's Python. (The Python SDKs' tests are part of `make test`.)
+NPM ?= npm
+NODE ?= node
+NODE_SDK_TESTS := tests/sdk/node
+
+test-sdks: venv
+	cd $(NODE_SDK_TESTS) && $(NPM) install --no-audit --no-fund --no-package-lock --ignore-scripts --loglevel=error
+	STREAM_EMULATOR_PYTHON="$(abspath $(PY))" $(NODE) --test \
+		$(NODE_SDK_TESTS)/stream-chat.test.mjs $(NODE_SDK_TESTS)/node-sdk.test.mjs
 
 lint: venv
 	$(VENV)/bin/ruff check stream_iac stream_emulator tests benchmarks

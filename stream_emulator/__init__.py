@@ -1,4 +1,6 @@
-"""A local emulator of the Stream Chat configuration API (``/api/v2``), for tests and demos.
+"""A local emulator of the Stream Chat configuration API, for tests and demos: ``/api/v2/...`` as the new SDKs
+call it, and the legacy un-prefixed paths (``/app``, ``/channeltypes``...) the classic ``stream-chat`` SDKs call.
+Unknown request fields are ignored, as Stream does, or refused with ``EmulatorOptions(strict=True)``.
 
 It shares no code with the stream-iac client on purpose, so it can catch the client's mistakes
 (``tests/emulator/test_layout.py`` checks that it imports nothing from it).

@@ -85,6 +85,8 @@ def _stop_signals() -> Iterator[threading.Event]:
 @click.option("--stale-read-ms", default=0.0, type=click.FloatRange(min=0), show_default=True,
               help="GETs may see state up to this old.")
 @click.option("--no-rate-limits", is_flag=True, default=False, help="Do not enforce rate limits (headers still sent).")
+@click.option("--strict", is_flag=True, default=False,
+              help="Refuse request fields the API spec does not define (default: ignore them, as Stream does).")
 @click.option("--tls-cert", "tls_cert", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Serve HTTPS with this PEM certificate (chain). Needs --tls-key.")
 @click.option("--tls-key", "tls_key", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -101,14 +103,16 @@ def emulator_command(
     seed: int,
     stale_read_ms: float,
     no_rate_limits: bool,
+    strict: bool,
     tls_cert: str | None,
     tls_key: str | None,
 ) -> None:
     """Serve the local Stream Chat API emulator.
 
-    Prints one line, "stream-iac emulator listening on URL" (http://, or https:// with --tls-cert and
-    --tls-key), then serves until SIGINT or SIGTERM and exits 0. Exits 1 if it cannot start (port taken,
-    bad state file, TLS files missing or unusable), 2 on a usage error.
+    Serves the API on /api/v2/... and on the legacy un-prefixed paths the classic stream-chat SDKs call
+    (/app, /channeltypes...). Prints one line, "stream-iac emulator listening on URL" (http://, or
+    https:// with --tls-cert and --tls-key), then serves until SIGINT or SIGTERM and exits 0. Exits 1 if
+    it cannot start (port taken, bad state file, TLS files missing or unusable), 2 on a usage error.
     """
     ssl_context = _tls_context(tls_cert, tls_key)
     options = EmulatorOptions(
@@ -119,6 +123,7 @@ def emulator_command(
         seed=seed,
         rate_limits=not no_rate_limits,
         stale_read_ms=stale_read_ms,
+        strict=strict,
     )
     with _stop_signals() as stop:
         try:

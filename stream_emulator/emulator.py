@@ -44,6 +44,9 @@ class EmulatorOptions:
     * ``rate_limits`` - enforce Stream's per-operation limits (False: headers still sent, never 429).
     * ``stale_read_ms`` - a GET may see the state as it was up to this long ago (eventual consistency).
     * ``clock`` - the source of time (e.g. ``ManualClock``); default the system clock.
+    * ``strict`` - refuse (400, code 4) request fields the official spec does not define. By default they
+      are accepted and ignored (neither stored nor returned), as Stream's API does; strict mode holds a
+      client to the spec, to catch a misspelt or invented field.
     """
 
     apps: list[tuple[str, str]] = field(default_factory=lambda: [DEFAULT_APP])
@@ -54,6 +57,7 @@ class EmulatorOptions:
     rate_limits: bool = True
     stale_read_ms: float = 0
     clock: Clock | None = None
+    strict: bool = False
 
     def validate(self) -> None:
         """Raise ``ValueError`` for options no emulator can be built from."""
@@ -98,6 +102,7 @@ class Emulator:
             seed=int(self.options.seed),
             rate_limits=bool(self.options.rate_limits),
             stale_read_ms=float(self.options.stale_read_ms),
+            strict=bool(self.options.strict),
         )
         self._core = Core(runtimes, self.builtins, self.clock, settings)
         if self._state_path and not self._state_path.exists():
@@ -180,8 +185,8 @@ class Emulator:
     def snapshot(self, api_key: str) -> dict[str, Any]:
         """The app's full current state in API shape, secrets included (for tests only): a deep copy
         with ``app``, ``channel_types``, ``commands``, ``blocklists``, ``roles``, ``permissions``,
-        ``push_providers``, ``push_templates``, ``retention_policies`` and ``channels``. ``KeyError``
-        for an unknown key."""
+        ``push_providers``, ``push_templates``, ``retention_policies``, ``external_storages`` (with
+        their ``credentials``) and ``channels``. ``KeyError`` for an unknown key."""
         with self._lock:
             state = self._runtime(api_key).state
             builtins = self.builtins
@@ -199,6 +204,7 @@ class Emulator:
                     "push_providers": [provider_view(provider, True) for provider in state.push_providers.values()],
                     "push_templates": list(state.push_templates.values()),
                     "retention_policies": [policy_view(state, stored) for stored in state.retention_policies.values()],
+                    "external_storages": {name: dict(stored) for name, stored in state.external_storages.items()},
                     "channels": dict(state.channel_counts),
                 }
             )

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, cast
 
-from ..pipeline.core import UNROUTED_OPERATION
 from ..pipeline.errors import INPUT_ERROR, INTERNAL_ERROR, ApiError, error_body
 from ..pipeline.wire import HttpRequest, HttpResponse, Outcome
 
@@ -41,6 +40,7 @@ MAX_BUFFERED_AHEAD_BYTES = 1024 * 1024
 LISTEN_BACKLOG = 1024
 STOP_TIMEOUT_SECONDS = 5.0
 SERVER_NAME = "stream-emulator"
+UNPARSED_REQUEST = "HTTP request"  # names a request that could not be parsed in its error message
 CONTINUE_RESPONSE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
@@ -282,17 +282,18 @@ def _reason_phrase(status: int) -> str:
 
 
 def _encode_response(response: HttpResponse, date: str, *, include_body: bool, close: bool) -> bytes:
-    lines = [f"HTTP/1.1 {response.status} {_reason_phrase(response.status)}", f"Server: {SERVER_NAME}", f"Date: {date}"]
+    # Header names in lower case, as Stream sends them (see ``pipeline.ratelimit``).
+    lines = [f"HTTP/1.1 {response.status} {_reason_phrase(response.status)}", f"server: {SERVER_NAME}", f"date: {date}"]
     lines.extend(f"{name}: {value}" for name, value in response.wire_headers().items())
     if close:
-        lines.append("Connection: close")
+        lines.append("connection: close")
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("iso-8859-1", "replace")
     return head + response.encoded_body() if include_body else head
 
 
 def _error_response(status: int, detail: str) -> HttpResponse:
     code = INPUT_ERROR if status < 500 else INTERNAL_ERROR
-    return HttpResponse(status, error_body(UNROUTED_OPERATION, ApiError(status, code, detail), "0.00ms"))
+    return HttpResponse(status, error_body(UNPARSED_REQUEST, ApiError(status, code, detail), "0.00ms"))
 
 
 # -- serving -------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..pipeline.errors import bad_request
-from ..pipeline.request_schemas import UPDATE_APP
+from ..pipeline.request_schemas import EVENT_HOOK, UPDATE_APP
 from ..store.builtins import APP_SCOPE, Builtins
 from ..store.state import AppState
 from .channel_types import channel_config_view
@@ -14,6 +14,7 @@ from .common import (
     Context,
     Result,
     apply_grants,
+    is_multi_tenant,
     json_copy,
     mask,
     ok,
@@ -143,12 +144,18 @@ def update_app(ctx: Context) -> Result:
 
     Only the given fields change: the apn/firebase/huawei/xiaomi configs and ``datadog_info`` are
     merged field by field; ``event_hooks`` replaces the list (a hook sent with a known id keeps its
-    omitted secrets and ``created_at``); ``grants`` replaces per role, ``[]`` removes a role's grants
-    and ``null`` resets the scope. 400/4 on a bad field, an unknown role or permission in ``grants``,
-    push credentials the app's push version refuses, or more than 2 ``pending_message`` hooks.
+    omitted secrets and ``created_at``) - or, with ``explicit_event_hooks_deletion: true`` (classic JS
+    SDK), is merged into it by id, hooks sent with ``delete: true`` removed and the others kept;
+    ``grants`` replaces per role, ``[]`` removes a role's grants and ``null`` resets the scope; turning
+    ``multi_tenant_enabled`` on gives the ``global_*`` roles their default grants in every scope where
+    they have none. 400/4 on a bad field, an unknown role or permission in ``grants``, push
+    credentials the app's push version refuses, or more than 2 ``pending_message`` hooks.
     """
     body = ctx.validated_body(UPDATE_APP)
     settings = ctx.state.settings
+    if body.get("multi_tenant_enabled") and not is_multi_tenant(ctx.state):
+        settings["multi_tenant_enabled"] = True
+        _add_multi_tenant_grants(ctx)
     if "grants" in body:
         _update_app_grants(ctx, body["grants"])
     if body.get("push_config") is not None:
@@ -160,13 +167,15 @@ def update_app(ctx: Context) -> Result:
             settings[name] = {**settings.get(name, {}), **json_copy(given_fields)}
     _check_push_credentials(settings, body, version)
     if body.get("event_hooks") is not None:
-        settings["event_hooks"] = _merge_event_hooks(ctx, settings.get("event_hooks", []), body["event_hooks"])
+        explicit = bool(body.get("explicit_event_hooks_deletion"))
+        settings["event_hooks"] = _merge_event_hooks(ctx, settings.get("event_hooks", []), body["event_hooks"],
+                                                     explicit)
     if "revoke_tokens_issued_before" in body:
         _set_revoke_tokens(settings, body["revoke_tokens_issued_before"])
     if body.get("migrate_permissions_to_v2"):
         settings["permission_version"] = "v2"
     handled = {"grants", "push_config", "event_hooks", "revoke_tokens_issued_before", *MERGED_OBJECTS}
-    for name, value in body.items():
+    for name, value in UPDATE_APP.without_extensions(body).items():
         if name not in handled and value is not None:
             settings[name] = json_copy(value)
     return ok()  # UpdateApp is declared 200 and echoes no settings
@@ -176,8 +185,18 @@ def _update_app_grants(ctx: Context, change: dict[str, Any] | None) -> None:
     if change is not None:
         validate_grants(change, ctx.state, ctx.builtins)
     current = ctx.state.grants.get(APP_SCOPE, {})
-    defaults = ctx.builtins.grants_for_new_scope(APP_SCOPE)
+    defaults = ctx.builtins.grants_for_new_scope(APP_SCOPE, is_multi_tenant(ctx.state))
     ctx.state.grants[APP_SCOPE] = apply_grants(current, change, defaults)
+
+
+def _add_multi_tenant_grants(ctx: Context) -> None:
+    """Multi-tenancy adds the ``global_*`` roles' default grants to the ``.app`` scope and every channel
+    type's (custom types get ``messaging``'s); a role that already has grants in a scope keeps them.
+    Turning multi-tenancy off again leaves grants as they are."""
+    for scope, grants in ctx.state.grants.items():
+        for role, permission_ids in ctx.builtins.multi_tenant_grants_for(scope).items():
+            if not grants.get(role):
+                grants[role] = permission_ids
 
 
 def _check_push_credentials(settings: dict[str, Any], body: dict[str, Any], version: str) -> None:
@@ -205,14 +224,20 @@ def _is_json_object(text: str) -> bool:
         return False
 
 
-def _merge_event_hooks(ctx: Context, existing: list[dict[str, Any]], hooks: list[dict[str, Any]]) -> list[Any]:
-    """The list replaces the old one; a hook sent with a known id keeps its omitted secrets and created_at."""
-    if sum(1 for hook in hooks if hook.get("hook_type") == "pending_message") > 2:
-        raise bad_request("at most 2 pending_message hooks are allowed")
+def _merge_event_hooks(
+    ctx: Context, existing: list[dict[str, Any]], hooks: list[dict[str, Any]], explicit_deletion: bool
+) -> list[Any]:
+    """The list replaces the old one; a hook sent with a known id keeps its omitted secrets and created_at.
+    With ``explicit_deletion`` the hooks sent are merged into the old list by id instead, and a hook sent
+    with ``delete: true`` is removed."""
     by_id = {hook["id"]: hook for hook in existing if "id" in hook}
-    merged: list[dict[str, Any]] = []
+    merged: dict[str, dict[str, Any]] = {hook["id"]: hook for hook in existing} if explicit_deletion else {}
     for hook in hooks:
-        new_hook = {key: json_copy(value) for key, value in hook.items() if value is not None}
+        new_hook = {key: json_copy(value) for key, value in EVENT_HOOK.without_extensions(hook).items()
+                    if value is not None}
+        if hook.get("delete"):
+            merged.pop(new_hook.get("id", ""), None)
+            continue
         new_hook.pop("created_at", None)
         new_hook.pop("updated_at", None)
         previous = by_id.get(new_hook.get("id", ""))
@@ -227,8 +252,11 @@ def _merge_event_hooks(ctx: Context, existing: list[dict[str, Any]], hooks: list
         new_hook.setdefault("enabled", True)
         new_hook.setdefault("event_types", [])
         new_hook["updated_at"] = ctx.now_ns
-        merged.append(new_hook)
-    return merged
+        merged[new_hook["id"]] = new_hook
+    result = list(merged.values())
+    if sum(1 for hook in result if hook.get("hook_type") == "pending_message") > 2:
+        raise bad_request("at most 2 pending_message hooks are allowed")
+    return result
 
 
 def _set_revoke_tokens(settings: dict[str, Any], value: Any) -> None:

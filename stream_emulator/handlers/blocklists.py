@@ -7,10 +7,11 @@ import binascii
 from typing import Any
 
 from ..pipeline.errors import bad_request, not_found
-from ..pipeline.request_schemas import BLOCKLIST_FLAGS, CREATE_BLOCKLIST, UPDATE_BLOCKLIST
+from ..pipeline.request_schemas import BLOCKLIST_FLAGS, CREATE_BLOCKLIST, IMPORT_BLOCKLIST, UPDATE_BLOCKLIST
 from ..store.builtins import BUILTIN_BLOCKLIST_NAME, Builtins
 from ..store.state import AppState
 from .common import Context, Result, created, dedupe, given, ok
+from .tasks import finished_task
 
 MIN_PAGE_SIZE, MAX_PAGE_SIZE = 1, 200
 
@@ -43,6 +44,10 @@ def _check_words(ctx: Context, words: list[str], list_type: str) -> list[str]:
     maximum = ctx.builtins.limit("blocklist_words_max")
     if len(words) > maximum:
         raise bad_request(f"a blocklist can have at most {maximum} words, got {len(words)}")
+    return _check_word_values(ctx, words, list_type)
+
+
+def _check_word_values(ctx: Context, words: list[str], list_type: str) -> list[str]:
     longest = ctx.builtins.limit("blocklist_word_length_max")
     for word in words:
         if not word:
@@ -192,3 +197,40 @@ def delete_blocklist(ctx: Context) -> Result:
     blocklist = _existing_custom(ctx, "delete")
     del ctx.state.blocklists[blocklist["name"]]
     return ok()
+
+
+def import_blocklist(ctx: Context) -> Result:
+    """ImportBlockList: POST /blocklists/{id}/import with ``{items, chunk_size?}`` (the list's ``id``, or its
+    name) -> 201 ``{"task_id"}``. Adds the items that are not in the list yet (idempotent); the task,
+    polled with GetTask, has already ended: ``completed`` with ``result {added, skipped, total}``, or
+    ``failed`` (nothing added) when the list would exceed the word limit. 400/4 on a bad field, a bad
+    item (as for CreateBlockList) or the built-in list; 404/16 if there is no such list.
+    """
+    blocklist = _by_id_or_name(ctx, ctx.params["id"])
+    body = ctx.validated_body(IMPORT_BLOCKLIST)
+    items = _check_word_values(ctx, body["items"], blocklist["type"])
+    present = set(blocklist["words"])
+    added = [item for item in items if item not in present]
+    total = len(blocklist["words"]) + len(added)
+    maximum = ctx.builtins.limit("blocklist_words_max")
+    if total > maximum:
+        error = {"type": "limit_exceeded",
+                 "description": f"a blocklist can have at most {maximum} words; the import would make {total}"}
+        return created({"task_id": finished_task(ctx.state, ctx.api_key, ctx.now_ns, error=error)})
+    if added:
+        blocklist["words"] = [*blocklist["words"], *added]
+        blocklist["updated_at"] = ctx.now_ns
+    result = {"added": len(added), "skipped": len(body["items"]) - len(added), "total": total}
+    return created({"task_id": finished_task(ctx.state, ctx.api_key, ctx.now_ns, result=result)})
+
+
+def _by_id_or_name(ctx: Context, key: str) -> dict[str, Any]:
+    if _is_builtin(ctx, key):
+        raise bad_request(ctx.builtins.blocklist_error("update"))
+    for blocklist in ctx.state.blocklists.values():
+        if blocklist["id"] == key:
+            return blocklist
+    blocklist = ctx.state.blocklists.get(key)
+    if blocklist is None:
+        raise not_found(f'blocklist "{key}" not found')
+    return blocklist

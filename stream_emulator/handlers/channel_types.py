@@ -6,11 +6,16 @@ import re
 from typing import Any
 
 from ..pipeline.errors import bad_request, not_found
-from ..pipeline.request_schemas import CREATE_CHANNEL_TYPE, UPDATE_CHANNEL_TYPE
+from ..pipeline.request_schemas import (
+    CREATE_CHANNEL_TYPE,
+    CREATE_CHANNEL_TYPE_LEGACY,
+    UPDATE_CHANNEL_TYPE,
+    UPDATE_CHANNEL_TYPE_LEGACY,
+)
 from ..store.builtins import Builtins
 from ..store.state import AppState
 from .commands import command_object, expand_command_refs
-from .common import Context, Result, apply_grants, created, json_copy, ok, validate_grants
+from .common import Context, Result, apply_grants, created, is_multi_tenant, json_copy, ok, validate_grants
 
 READ_ONLY_UPDATE_FIELDS = ("name", "created_at", "updated_at")
 CLEARABLE_WITH_NULL = ("automod_thresholds", "partition_ttl")
@@ -114,12 +119,13 @@ def get_channel_type(ctx: Context) -> Result:
 
 def create_channel_type(ctx: Context) -> Result:
     """CreateChannelType: POST /chat/channeltypes with a CreateChannelTypeRequest body
-    (``name``, ``automod``, ``automod_behavior``, ``max_message_length`` required) -> 201 the created
-    type (custom-type defaults filled in, commands as names, grants from ``messaging``'s unless
-    given). 400/4 on a bad field, if the type exists, at the channel-type limit, or when it names an
-    unknown command, blocklist, role or permission.
+    (``name``, ``automod``, ``automod_behavior``, ``max_message_length`` required; only ``name`` on the
+    legacy path) -> 201 the created type (custom-type defaults filled in, commands as names, grants from
+    ``messaging``'s unless given, plus the ``global_*`` roles' on a multi-tenant app). 400/4 on a bad
+    field, if the type exists, at the channel-type limit, or when it names an unknown command,
+    blocklist, role or permission.
     """
-    body = ctx.validated_body(CREATE_CHANNEL_TYPE)
+    body = ctx.validated_body(CREATE_CHANNEL_TYPE_LEGACY if ctx.legacy else CREATE_CHANNEL_TYPE)
     name: str = body["name"]
     if name in ctx.state.channel_types:
         raise bad_request(f'channel type "{name}" already exists')
@@ -131,7 +137,7 @@ def create_channel_type(ctx: Context) -> Result:
     config: dict[str, Any] = json_copy(ctx.builtins.custom_channel_type_defaults)
     config.update(name=name, permissions=[], created_at=ctx.now_ns, updated_at=ctx.now_ns)
     _apply_fields(ctx, config, body)
-    defaults = ctx.builtins.grants_for_new_scope(name)
+    defaults = ctx.builtins.grants_for_new_scope(name, is_multi_tenant(ctx.state))
     ctx.state.grants[name] = apply_grants(defaults, body.get("grants"), defaults)
     ctx.state.channel_types[name] = config
     return created(channel_type_view(ctx.state, ctx.builtins, config, command_objects=False))
@@ -139,7 +145,8 @@ def create_channel_type(ctx: Context) -> Result:
 
 def update_channel_type(ctx: Context) -> Result:
     """UpdateChannelType: PUT /chat/channeltypes/{name} with an UpdateChannelTypeRequest
-    body (``automod``, ``automod_behavior``, ``max_message_length`` required; given fields replace,
+    body (``automod``, ``automod_behavior``, ``max_message_length`` required, except on the legacy path,
+    where the classic SDKs send only what changes; given fields replace,
     ``null`` clears ``automod_thresholds`` / ``partition_ttl``) -> 201 (as Stream answers) the updated
     type, commands as names. 404/16 if there is no such type; 400/4 on a bad field, a read-only one
     (``name``, ``created_at``, ``updated_at``) or an unknown reference.
@@ -149,13 +156,13 @@ def update_channel_type(ctx: Context) -> Result:
         for field in READ_ONLY_UPDATE_FIELDS:
             if field in ctx.body:
                 raise bad_request(f'field "{field}" cannot be updated')
-    body = ctx.validated_body(UPDATE_CHANNEL_TYPE)
+    body = ctx.validated_body(UPDATE_CHANNEL_TYPE_LEGACY if ctx.legacy else UPDATE_CHANNEL_TYPE)
     _check_values(body)
     _check_references(ctx, body)
     _apply_fields(ctx, config, body)
     if "grants" in body:
         current = ctx.state.grants.get(config["name"], {})
-        defaults = ctx.builtins.grants_for_new_scope(config["name"])
+        defaults = ctx.builtins.grants_for_new_scope(config["name"], is_multi_tenant(ctx.state))
         ctx.state.grants[config["name"]] = apply_grants(current, body["grants"], defaults)
     config["updated_at"] = ctx.now_ns
     return created(channel_type_view(ctx.state, ctx.builtins, config, command_objects=False))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from ..pipeline.errors import bad_request
@@ -14,6 +15,7 @@ from ..store.builtins import Builtins, builtin_permissions
 from ..store.state import AppState
 
 SECRET_MASK = "********"
+ISO_FRACTION = re.compile(r"^(.*?)(?:\.(\d+))?((?:Z|[+-]\d{2}:?\d{2})?)$")  # whole seconds, fraction, zone
 JsonValue = TypeVar("JsonValue")
 
 
@@ -37,7 +39,9 @@ class Context:
     now: float  # unix seconds
     builtins: Builtins
     rate_limit_info: Callable[[str], LimitInfo]
-    operation_ids: tuple[str, ...]
+    operation_ids: tuple[str, ...]  # every endpoint GetRateLimits reports on
+    strict: bool = False  # refuse fields the spec does not define (else they are dropped)
+    legacy: bool = False  # the request came on a legacy (un-prefixed) path, as the classic SDKs call them
 
     @property
     def now_ns(self) -> int:
@@ -48,7 +52,9 @@ class Context:
         return values[0] if values else None
 
     def validated_body(self, schema: Node) -> dict[str, Any]:
-        schema.check(self.body, "")
+        """The body, checked against ``schema`` and normalised: keys in another letter case renamed, unknown
+        keys dropped (or refused when ``strict``)."""
+        schema.check(self.body, "", self.strict)
         body: dict[str, Any] = self.body
         return body
 
@@ -75,23 +81,32 @@ def given(body: dict[str, Any], name: str) -> bool:
 
 
 def timestamp_to_ns(value: Any) -> int:
-    """Accept ISO-8601 strings or numbers (nanoseconds; seconds/milliseconds when small)."""
+    """Accept RFC-3339/ISO-8601 strings (up to nanosecond fractions, as the legacy paths write them) or
+    numbers (nanoseconds; seconds/milliseconds when small)."""
     if isinstance(value, str):
+        whole, fraction, zone = ISO_FRACTION.match(value).groups()  # type: ignore[union-attr]
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat((whole + zone).replace("Z", "+00:00"))
         except ValueError as exc:
             raise bad_request(f"invalid date-time {value!r}") from exc
-        return int(parsed.timestamp() * 1_000_000_000)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)  # no zone: UTC, whatever the emulator's machine says
+        nanoseconds = int((fraction or "0")[:9].ljust(9, "0"))
+        return int(parsed.timestamp()) * 1_000_000_000 + nanoseconds
     number = float(value)
     if abs(number) < 1e11:
         return int(number * 1_000_000_000)
     if abs(number) < 1e14:
         return int(number * 1_000_000)
-    return int(number)
+    return value if isinstance(value, int) else int(number)  # an int keeps all its digits
 
 
 def mask(value: Any) -> str:
     return SECRET_MASK if value else ""
+
+
+def is_multi_tenant(state: AppState) -> bool:
+    return bool(state.settings.get("multi_tenant_enabled", False))
 
 
 def known_roles(state: AppState, builtins: Builtins) -> set[str]:

@@ -48,6 +48,16 @@ def _check_provider_payload(provider: dict[str, Any]) -> None:
             raise bad_request("firebase credentials are invalid")
 
 
+def _inferred_type(provider: dict[str, Any], existing: dict[str, Any] | None) -> str:
+    if existing is not None:
+        provider_type: str = existing["type"]
+        return provider_type
+    kinds = {key.split("_", 1)[0] for key in provider if key.split("_", 1)[0] in PUSH_TYPES}
+    if len(kinds) != 1:
+        raise bad_request("push_provider.type is required for a new provider (one of apn, firebase, huawei, xiaomi)")
+    return kinds.pop()
+
+
 # -- handlers -------------------------------------------------------------------------------------------
 
 
@@ -60,19 +70,27 @@ def list_push_providers(ctx: Context) -> Result:
 
 
 def upsert_push_provider(ctx: Context) -> Result:
-    """UpsertPushProvider: POST /push_providers with ``{"push_provider": {name, type,
+    """UpsertPushProvider: POST /push_providers with ``{"push_provider": {name, type?,
     ...}}`` -> 201 ``{"push_provider": PushProvider}``, created or updated (the given fields over the
-    stored ones). 400/4 on a bad field, invalid firebase credentials, an app still on push v1, a name
-    already used with another type, or at the push-provider limit.
+    stored ones). The spec makes the wrapper and ``type`` optional: a missing wrapper is an empty
+    provider (so ``push_provider.name`` is missing); a missing ``type`` is the existing provider's, or
+    for a new one the type whose credential fields (``apn_*``, ``firebase_*``, ``huawei_*``,
+    ``xiaomi_*``) it has. 400/4 on a bad field, a missing name, a type that cannot be told, invalid
+    firebase credentials, an app still on push v1, a name already used with another type, or at the
+    push-provider limit.
     """
     body = ctx.validated_body(UPSERT_PUSH_PROVIDER)
     version = push_version(ctx.state.settings, ctx.builtins)
     if version not in PROVIDER_PUSH_VERSIONS:
         raise bad_request(f"push providers require push_config.version v2 or v3, the app uses {version}")
-    given_fields = {key: value for key, value in body["push_provider"].items() if value is not None}
+    given_fields = {key: value for key, value in (body.get("push_provider") or {}).items() if value is not None}
+    if not given_fields.get("name"):
+        raise bad_request("push_provider.name is a required field")
     _check_provider_payload(given_fields)
-    name, provider_type = given_fields["name"], given_fields["type"]
+    name = given_fields["name"]
     existing = ctx.state.push_providers.get(name)
+    provider_type = given_fields.get("type") or _inferred_type(given_fields, existing)
+    given_fields["type"] = provider_type
     if existing is not None and existing["type"] != provider_type:
         raise bad_request(f'push provider "{name}" already exists with type "{existing["type"]}"')
     if existing is None:

@@ -1,4 +1,5 @@
-"""GetRateLimits: the server-side limits as seen by this app (other platforms report full quotas)."""
+"""GetRateLimits: the limits of every documented endpoint, server-side as seen by this app (other platforms
+report full quotas)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,13 @@ def _flag(ctx: Context, name: str) -> bool:
 
 def get_rate_limits(ctx: Context) -> Result:
     """GetRateLimits: GET /rate_limits[?server_side=&android=&ios=&web=&unity=&endpoints=A,B]
-    -> 200 ``{platform: {operation id: {limit, remaining, reset}}}``. No platform flag means all of
-    them; only ``server_side`` counts this app's requests, the others report full quotas; unknown
-    operation ids in ``endpoints`` are left out. 400/4 on a flag that is not a boolean.
+    -> 200 ``{platform: {operation id: {limit, remaining, reset}}}`` for every endpoint Stream documents
+    (the operations of the SDK references in shared/seeds and the endpoint names of the classic JS SDK's
+    ``EndpointName`` type, e.g. ``SendMessage``), not only the emulated ones: the documented
+    limit (60/min for UpdateApp, the channel-type operations and CheckPush), else 10,000/min. No
+    platform flag means all of them; only ``server_side`` counts this app's requests, the others
+    report full quotas; unknown operation ids in ``endpoints`` are left out. 400/4 on a flag that is
+    not a boolean.
     """
     requested = [platform for platform in PLATFORMS if _flag(ctx, platform)] or list(PLATFORMS)
     endpoints_param = ctx.query_value("endpoints")

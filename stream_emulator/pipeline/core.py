@@ -16,13 +16,15 @@ from ..store.state import AppState
 from .auth import unknown_api_key, verify_server_token
 from .errors import DOES_NOT_EXIST, INTERNAL_ERROR, RATE_LIMIT_ERROR, ApiError, bad_request, error_body
 from .faults import FaultKind, RequestCounters, RequestDraw, choose_fault, draw, staleness_seconds
+from .legacy import legacy_shape
 from .ratelimit import LimitInfo, RateLimiter
 from .routing import OPERATION_IDS, Operation, RouteMatch, match_route
 from .wire import HttpRequest, HttpResponse, Outcome, encode_json, encode_with_appended_fields
 
-UNROUTED_OPERATION = "UnknownOperation"
 BODY_METHODS = ("POST", "PUT", "PATCH")
 TOO_MANY_REQUESTS = "Too many requests, check response headers for more info"
+# GETs whose answer depends on more than the state: never served from the read cache.
+UNCACHED_READS = frozenset({"GetRateLimits", "CheckExternalStorage"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class CoreSettings:
     seed: int = 0
     rate_limits: bool = True
     stale_read_ms: float = 0.0
+    strict: bool = False
 
 
 @dataclass
@@ -108,7 +111,8 @@ class _Exchange:
     request: HttpRequest
     started: float
     now: float
-    operation_id: str = UNROUTED_OPERATION
+    operation_id: str  # names the operation in error messages; "METHOD /path" for a path that has none
+    legacy: bool = False  # a legacy un-prefixed path: responses get the legacy shape
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -123,14 +127,21 @@ class Core:
         )
         self.counters = RequestCounters()
         self.stats: dict[str, AppStats] = {api_key: AppStats() for api_key in apps}
+        # GetRateLimits reports on every documented endpoint, not only the ones emulated here.
+        self.rate_limited_endpoints = tuple(dict.fromkeys([*OPERATION_IDS, *builtins.rate_limit_endpoints]))
 
     # -- pipeline ---------------------------------------------------------------------------------------
 
     def handle(self, request: HttpRequest, arrived: float | None = None) -> CoreResult:
-        exchange = _Exchange(request, time.perf_counter(), self.clock() if arrived is None else arrived)
+        label = f"{request.method} {request.raw_path}"
+        exchange = _Exchange(request, time.perf_counter(), self.clock() if arrived is None else arrived, label)
         route = match_route(request.method, request.path_segments())
-        if route is not None and route.operation is not None:
-            exchange.operation_id = route.operation.operation_id
+        if route is not None:
+            exchange.legacy = route.legacy
+            if route.operation is not None:
+                exchange.operation_id = route.operation.operation_id
+            elif route.unserved is not None:
+                exchange.operation_id = route.unserved
         api_key = request.query_value("api_key") or ""
         runtime = self.apps.get(api_key)
         if runtime is None:
@@ -147,9 +158,11 @@ class Core:
         exchange.headers = self.limiter.peek_headers(runtime.api_key, None, exchange.now)
         path = exchange.request.raw_path
         if route is None:
-            error = ApiError(404, DOES_NOT_EXIST, f"no such endpoint: {exchange.request.method} {path}")
+            error = ApiError(404, DOES_NOT_EXIST, "no such endpoint")
+        elif route.unserved is not None:
+            error = ApiError(404, DOES_NOT_EXIST, f"{route.unserved} is not served by the emulator")
         else:
-            exchange.headers["Allow"] = ", ".join(route.allowed_methods)
+            exchange.headers["allow"] = ", ".join(route.allowed_methods)
             error = ApiError(405, DOES_NOT_EXIST, f"method {exchange.request.method} is not allowed on {path}")
         return self._error(exchange, error)
 
@@ -182,7 +195,7 @@ class Core:
         exchange.headers = self.limiter.peek_headers(runtime.api_key, exchange.operation_id, exchange.now)
         if fault == "error_500":
             return self._error(exchange, ApiError(500, INTERNAL_ERROR, "internal server error (injected fault)"))
-        exchange.headers["Retry-After"] = "1"
+        exchange.headers["retry-after"] = "1"
         return self._error(exchange, ApiError(429, RATE_LIMIT_ERROR, TOO_MANY_REQUESTS))
 
     def _process(
@@ -217,16 +230,22 @@ class Core:
     ) -> tuple[int, dict[str, Any]]:
         """Run a write on a private copy; only a successful write replaces the app's state."""
         working = runtime.state.clone()
-        status, payload = operation.handler(self._context(exchange, runtime, working, params, body))
+        status, payload = self._invoke(exchange, operation, self._context(exchange, runtime, working, params, body))
         runtime.commit(working, exchange.now, self.settings.stale_read_ms / 1000.0)
         return status, payload
+
+    @staticmethod
+    def _invoke(exchange: _Exchange, operation: Operation, context: Context) -> tuple[int, dict[str, Any]]:
+        """Run the operation's one handler and give its payload the shape of the request's path family."""
+        status, payload = operation.handler(context)
+        return (status, legacy_shape(payload)) if exchange.legacy else (status, payload)
 
     def _read(
         self, exchange: _Exchange, runtime: AppRuntime, state: AppState, operation: Operation,
         params: dict[str, str], body: Any,
     ) -> HttpResponse:
-        if exchange.request.method != "GET" or operation.operation_id == "GetRateLimits":
-            status, payload = operation.handler(self._context(exchange, runtime, state, params, body))
+        if exchange.request.method != "GET" or operation.operation_id in UNCACHED_READS:
+            status, payload = self._invoke(exchange, operation, self._context(exchange, runtime, state, params, body))
             return self._success(exchange, status, payload)
         cached = self._cached_read(exchange, runtime, state, operation, params, body)
         return self._success(exchange, cached.status, cached.payload, cached.encoded_payload)
@@ -236,13 +255,13 @@ class Core:
         params: dict[str, str], body: Any,
     ) -> CachedRead:
         """A read of an unchanged state gives the same answer: states are replaced, never
-        changed, on write, so answers are kept per state object (the rate-limit read is not)."""
+        changed, on write, so answers are kept per state object (``UNCACHED_READS`` are not)."""
         query = tuple(sorted((k, tuple(v)) for k, v in exchange.request.query.items() if k != "api_key"))
         key = (operation.operation_id, exchange.request.raw_path, query)
         cached = runtime.read_cache.get(key)
         if cached is not None and cached.state is state:
             return cached
-        status, payload = operation.handler(self._context(exchange, runtime, state, params, body))
+        status, payload = self._invoke(exchange, operation, self._context(exchange, runtime, state, params, body))
         if len(runtime.read_cache) > 256:
             runtime.read_cache.clear()
         cached = CachedRead(state, status, payload, encode_json(payload))
@@ -269,7 +288,9 @@ class Core:
             now=exchange.now,
             builtins=self.builtins,
             rate_limit_info=rate_limit_info,
-            operation_ids=OPERATION_IDS,
+            operation_ids=self.rate_limited_endpoints,
+            strict=self.settings.strict,
+            legacy=exchange.legacy,
         )
 
     # -- responses --------------------------------------------------------------------------------------

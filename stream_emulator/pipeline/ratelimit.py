@@ -1,4 +1,9 @@
-"""Sliding-window rate limits per app x operation, with the ``X-RateLimit-*`` headers."""
+"""Sliding-window rate limits per app x operation, with the ``x-ratelimit-*`` headers.
+
+Header names are lower case, as Stream sends them (its API answers over HTTP/2, where every header name is
+lower case): the classic Python SDK looks ``x-ratelimit-limit`` up in a plain ``dict`` of the headers, and
+Stream's own test of it asserts the info is there.
+"""
 
 from __future__ import annotations
 
@@ -74,16 +79,19 @@ class OperationLimiter:
         if not blocked:
             for history in self.histories:
                 history.stamps.append(now)
-        info = self.info(now)
-        headers = {
-            "X-RateLimit-Limit": str(info.limit),
-            "X-RateLimit-Remaining": str(info.remaining),
-            "X-RateLimit-Reset": str(info.reset),
-        }
+        headers = rate_limit_headers(self.info(now))
         if not blocked:
             return Decision(True, headers)
         retry_after = max(1, math.ceil(max(waits)))
-        return Decision(False, {**headers, "Retry-After": str(retry_after)}, retry_after)
+        return Decision(False, {**headers, "retry-after": str(retry_after)}, retry_after)
+
+
+def rate_limit_headers(info: LimitInfo) -> dict[str, str]:
+    return {
+        "x-ratelimit-limit": str(info.limit),
+        "x-ratelimit-remaining": str(info.remaining),
+        "x-ratelimit-reset": str(info.reset),
+    }
 
 
 class RateLimiter:
@@ -119,14 +127,14 @@ class RateLimiter:
         """Headers for a response that did not consume a request slot."""
         if operation_id is None:
             limit = self.limits_per_minute["default"]
-            info = LimitInfo(limit, limit, math.ceil(now + MINUTE))
-        else:
-            info = self._limiter(api_key, operation_id).info(now)
-        return {
-            "X-RateLimit-Limit": str(info.limit),
-            "X-RateLimit-Remaining": str(info.remaining),
-            "X-RateLimit-Reset": str(info.reset),
-        }
+            return rate_limit_headers(LimitInfo(limit, limit, math.ceil(now + MINUTE)))
+        return rate_limit_headers(self.info(api_key, operation_id, now))
 
     def info(self, api_key: str, operation_id: str, now: float) -> LimitInfo:
-        return self._limiter(api_key, operation_id).info(now)
+        """The quota of one operation; an operation never called has its whole quota (no limiter is made
+        for it, as GetRateLimits asks about every documented endpoint)."""
+        limiter = self._limiters.get((api_key, operation_id))
+        if limiter is None:
+            limit = self.minute_limit(operation_id)
+            return LimitInfo(limit, limit, math.ceil(now + MINUTE))
+        return limiter.info(now)

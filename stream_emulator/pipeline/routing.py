@@ -1,4 +1,14 @@
-"""The operation table and path matching."""
+"""The operation table and path matching.
+
+Every operation is served on two path families, sharing one handler:
+
+* ``/api/v2/...`` - the current API, as the ``getstream`` and ``@stream-io/node-sdk`` SDKs call it
+  (chat-only resources under ``/api/v2/chat/...``);
+* the legacy un-prefixed paths the classic ``stream-chat`` SDKs call (``/app``, ``/channeltypes``,
+  ``/commands``, ``/retention_policy``...): the same path without ``/api/v2`` and without ``/chat``.
+
+A ``RouteMatch`` says which family a request came on; ``legacy_shape`` adapts a response to it.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +19,20 @@ from ..handlers import (
     app_settings,
     blocklists,
     channel_types,
+    checks,
     commands,
+    external_storage,
     permissions,
     push,
     rate_limits,
     retention,
     roles,
+    tasks,
 )
 from ..handlers.common import Handler
 
 API_PREFIX = "/api/v2"
+CHAT_PREFIX = "/chat"
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,12 @@ class Operation:
     @property
     def segments(self) -> list[str]:
         return (API_PREFIX + self.pattern).split("/")[1:]
+
+    @property
+    def legacy_pattern(self) -> str:
+        """The path the classic SDKs call: without ``/api/v2`` and without ``/chat``."""
+        return self.pattern.removeprefix(CHAT_PREFIX)
+
 
 
 def _op(operation_id: str, method: str, pattern: str, handler: Handler, writes: bool = False) -> Operation:
@@ -77,16 +97,54 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     _op("GetRetentionPolicyRuns", "POST", "/chat/retention_policy/runs", retention.get_retention_policy_runs),
     _op("GetRateLimits", "GET", "/rate_limits", rate_limits.get_rate_limits),
+    _op("ImportBlockList", "POST", "/blocklists/{id}/import", blocklists.import_blocklist, writes=True),
+    _op("GetTask", "GET", "/tasks/{id}", tasks.get_task),
+    _op("CheckPush", "POST", "/check_push", checks.check_push),
+    _op("CheckSNS", "POST", "/check_sns", checks.check_sns),
+    _op("CheckSQS", "POST", "/check_sqs", checks.check_sqs),
+    _op("ListExternalStorage", "GET", "/external_storage", external_storage.list_external_storage),
+    _op("CreateExternalStorage", "POST", "/external_storage", external_storage.create_external_storage, writes=True),
+    _op(
+        "UpdateExternalStorage", "PUT", "/external_storage/{name}", external_storage.update_external_storage,
+        writes=True,
+    ),
+    _op(
+        "DeleteExternalStorage", "DELETE", "/external_storage/{name}", external_storage.delete_external_storage,
+        writes=True,
+    ),
+    _op("CheckExternalStorage", "GET", "/external_storage/{name}/check", external_storage.check_external_storage),
 )
 OPERATION_IDS: tuple[str, ...] = tuple(operation.operation_id for operation in OPERATIONS)
+
+
+@dataclass(frozen=True)
+class UnservedOperation:
+    """An operation of the official spec that the emulator does not serve: its route answers 404 naming it
+    (rather than matching a parameter of another route, as ``GET /roles/search`` would ``/roles/{name}``)."""
+
+    operation_id: str
+    method: str
+    pattern: str
+
+
+UNSERVED_OPERATIONS: tuple[UnservedOperation, ...] = (
+    UnservedOperation("SearchRoles", "GET", "/roles/search"),
+    UnservedOperation("GetPredefinedFilters", "GET", "/chat/predefined_filters"),
+    UnservedOperation("CreatePredefinedFilter", "POST", "/chat/predefined_filters"),
+    UnservedOperation("GetPredefinedFilter", "GET", "/chat/predefined_filters/{name}"),
+    UnservedOperation("UpdatePredefinedFilter", "PUT", "/chat/predefined_filters/{name}"),
+    UnservedOperation("DeletePredefinedFilter", "DELETE", "/chat/predefined_filters/{name}"),
+)
 WRITE_METHODS: frozenset[str] = frozenset(operation.method for operation in OPERATIONS if operation.writes)
 
 
 @dataclass(frozen=True)
 class RouteMatch:
-    operation: Operation | None  # None: the path exists but not with this method
+    operation: Operation | None  # None: not served (see ``unserved``) or not with this method
     params: dict[str, str]
     allowed_methods: tuple[str, ...]
+    legacy: bool = False  # came on a legacy un-prefixed path
+    unserved: str | None = None  # the operation id of a spec route the emulator does not serve
 
 
 def _parameter_name(segment: str) -> str | None:
@@ -95,11 +153,16 @@ def _parameter_name(segment: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class _CompiledOperation:
-    operation: Operation
+class _CompiledRoute:
+    operation: Operation | UnservedOperation
+    legacy: bool
     segments: tuple[str, ...]
     parameters: tuple[str | None, ...]  # per segment: the parameter name, None for a literal
     literal_segments: int
+
+    @property
+    def served(self) -> bool:
+        return isinstance(self.operation, Operation)
 
     def match(self, segments: Sequence[str]) -> dict[str, str] | None:
         params: dict[str, str] = {}
@@ -114,36 +177,42 @@ class _CompiledOperation:
         return params
 
 
-def _compile(operation: Operation) -> _CompiledOperation:
-    segments = tuple(operation.segments)
+def _compile(operation: Operation | UnservedOperation, legacy: bool) -> _CompiledRoute:
+    """One operation on one path family (legacy: without ``/api/v2`` and ``/chat``, as ``legacy_pattern``)."""
+    pattern = operation.pattern.removeprefix(CHAT_PREFIX) if legacy else API_PREFIX + operation.pattern
+    segments = tuple(pattern.split("/")[1:])
     parameters = tuple(_parameter_name(segment) for segment in segments)
-    return _CompiledOperation(operation, segments, parameters, parameters.count(None))
+    return _CompiledRoute(operation, legacy, segments, parameters, parameters.count(None))
 
 
-def _operations_by_segment_count() -> dict[int, tuple[_CompiledOperation, ...]]:
+def _routes_by_segment_count() -> dict[int, tuple[_CompiledRoute, ...]]:
     """Compiled once at import: matching runs on every request and only same-length patterns can match."""
-    grouped: dict[int, list[_CompiledOperation]] = {}
-    for operation in OPERATIONS:
-        compiled = _compile(operation)
-        grouped.setdefault(len(compiled.segments), []).append(compiled)
+    grouped: dict[int, list[_CompiledRoute]] = {}
+    for operation in (*OPERATIONS, *UNSERVED_OPERATIONS):
+        for legacy in (False, True):
+            compiled = _compile(operation, legacy)
+            grouped.setdefault(len(compiled.segments), []).append(compiled)
     return {length: tuple(items) for length, items in grouped.items()}
 
 
-_OPERATIONS_BY_SEGMENT_COUNT = _operations_by_segment_count()
+_ROUTES_BY_SEGMENT_COUNT = _routes_by_segment_count()
 
 
 def match_route(method: str, segments: list[str]) -> RouteMatch | None:
-    """Find the operation for a path; literal segments win over parameters (``/retention_policy/runs``)."""
-    candidates: list[tuple[_CompiledOperation, dict[str, str]]] = []
-    for compiled in _OPERATIONS_BY_SEGMENT_COUNT.get(len(segments), ()):
+    """Find the operation for a path, on either path family; literal segments win over parameters
+    (``/retention_policy/runs``, ``/roles/search``). None when no route has this path."""
+    candidates: list[tuple[_CompiledRoute, dict[str, str]]] = []
+    for compiled in _ROUTES_BY_SEGMENT_COUNT.get(len(segments), ()):
         params = compiled.match(segments)
         if params is not None:
             candidates.append((compiled, params))
     if not candidates:
         return None
-    allowed = tuple(sorted({compiled.operation.method for compiled, _ in candidates}))
+    allowed = tuple(sorted({route.operation.method for route, _ in candidates if route.served}))
     same_method = [item for item in candidates if item[0].operation.method == method]
     if not same_method:
-        return RouteMatch(None, {}, allowed)
-    compiled, params = max(same_method, key=lambda item: item[0].literal_segments)
-    return RouteMatch(compiled.operation, params, allowed)
+        return RouteMatch(None, {}, allowed, candidates[0][0].legacy) if allowed else None
+    route, params = max(same_method, key=lambda item: (item[0].literal_segments, item[0].served))
+    if isinstance(route.operation, UnservedOperation):
+        return RouteMatch(None, {}, allowed, route.legacy, route.operation.operation_id)
+    return RouteMatch(route.operation, params, allowed, route.legacy)

@@ -78,8 +78,13 @@ class HttpResponse:
         return cached
 
     def wire_headers(self) -> dict[str, str]:
+        """The headers to send, names in lower case as Stream sends them (see ``ratelimit``)."""
         content = self.encoded_body()
-        return {**self.headers, "Content-Type": "application/json", "Content-Length": str(len(content))}
+        return {
+            **{name.lower(): value for name, value in self.headers.items()},
+            "content-type": "application/json",
+            "content-length": str(len(content)),
+        }
 
 
 @dataclass

@@ -36,6 +36,8 @@ class Builtins:
     builtin_blocklist: dict[str, Any]
     rate_limits_per_minute: dict[str, int]
     rate_limit_per_second_divisor: int
+    multi_tenant_grants: dict[str, dict[str, list[str]]]  # scope -> global_* role -> permission ids
+    rate_limit_endpoints: list[str]  # every documented endpoint (operation id), for GetRateLimits
 
     @property
     def command_names(self) -> list[str]:
@@ -44,10 +46,19 @@ class Builtins:
     def limit(self, name: str) -> Any:
         return self.limits[name]
 
-    def grants_for_new_scope(self, channel_type: str) -> dict[str, list[str]]:
-        """Defaults of a built-in scope; custom channel types start from ``messaging``."""
+    def grants_for_new_scope(self, channel_type: str, multi_tenant: bool = False) -> dict[str, list[str]]:
+        """Defaults of a built-in scope; custom channel types start from ``messaging``. A multi-tenant
+        app's defaults add the ``global_*`` roles' grants (DOC:permissions_reference)."""
         scope = self.default_grants.get(channel_type, self.default_grants["messaging"])
-        return {role: list(ids) for role, ids in scope.items()}
+        grants = {role: list(ids) for role, ids in scope.items()}
+        if multi_tenant:
+            grants.update(self.multi_tenant_grants_for(channel_type))
+        return grants
+
+    def multi_tenant_grants_for(self, scope: str) -> dict[str, list[str]]:
+        """The ``global_*`` roles' grants in a scope of a multi-tenant app (custom types: ``messaging``'s)."""
+        extra = self.multi_tenant_grants.get(scope, self.multi_tenant_grants["messaging"])
+        return {role: list(ids) for role, ids in extra.items()}
 
     def blocklist_words(self) -> list[str]:
         count = int(self.builtin_blocklist["placeholder_word_count"])

@@ -29,6 +29,8 @@ class AppState:
     push_providers: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name (secrets included)
     push_templates: dict[str, dict[str, Any]] = field(default_factory=dict)  # by "type|provider|event"
     retention_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # by policy
+    external_storages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name (credentials included)
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)  # async tasks (blocklist imports) by id
     id_counter: int = 0
 
     def clone(self) -> AppState:

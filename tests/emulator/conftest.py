@@ -63,6 +63,12 @@ def api(emulator: Emulator, client_factory: ClientFactory) -> Api:
 
 
 @pytest.fixture
+def strict_api(make_emulator: Callable[..., Emulator], client_factory: ClientFactory) -> Api:
+    """An app of an emulator built with ``strict=True``: fields the spec does not define are refused."""
+    return Api(client_factory(make_emulator(strict=True)), KEY, SECRET)
+
+
+@pytest.fixture
 def other_api(emulator: Emulator, client_factory: ClientFactory) -> Api:
     return Api(client_factory(emulator), OTHER_KEY, OTHER_SECRET)
 

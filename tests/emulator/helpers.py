@@ -32,12 +32,19 @@ def server_token(secret: str = SECRET, **claims: Any) -> str:
 
 
 class Api:
-    """A thin client: ``api.get("/app")`` calls ``/api/v2/app`` with the app's key and a server token."""
+    """A thin client: ``api.get("/app")`` calls ``/api/v2/app`` with the app's key and a server token.
 
-    def __init__(self, client: httpx.Client, key: str, secret: str) -> None:
+    With ``legacy=True`` it calls the legacy un-prefixed path instead, as the classic SDKs do
+    (``/chat/channeltypes`` -> ``/channeltypes``), with their ``{"server": true}`` token."""
+
+    def __init__(self, client: httpx.Client, key: str, secret: str, legacy: bool = False) -> None:
         self.client = client
         self.key = key
-        self.token = server_token(secret)
+        self.legacy = legacy
+        self.token = server_token(secret, server=True) if legacy else server_token(secret)
+
+    def url_path(self, path: str) -> str:
+        return path.removeprefix("/chat") if self.legacy else "/api/v2" + path
 
     def request(
         self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
@@ -48,7 +55,7 @@ class Api:
         if token == "":
             headers.pop("Authorization")
         return self.client.request(
-            method, "/api/v2" + path, params=query, json=json, headers=headers, content=content
+            method, self.url_path(path), params=query, json=json, headers=headers, content=content
         )
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from stream_emulator import Emulator
+from stream_emulator.store.builtins import builtin_permissions, load_builtins
 
-from .helpers import KEY, Api, assert_error, assert_ok
+from .helpers import KEY, REQUIRED_UPDATE, Api, assert_error, assert_ok, channel_type_body
 
 REQUIRED_APP_FIELDS = (
     "id", "name", "organization", "placement", "push_notifications", "webhook_url", "moderation_webhook_url",
@@ -88,11 +89,17 @@ def test_write_only_fields_are_not_returned(api: Api) -> None:
         ({"push_config": {}}, "push_config.version is a required field"),
         ({"reminders_interval": 10}, "reminders_interval"),
         ({"file_upload_config": {"size_limit": -1}}, "size_limit"),
-        ({"id": 5}, "unknown field id"),
     ],
 )
 def test_invalid_settings_are_400_code_4(api: Api, body: dict[str, Any], detail: str) -> None:
     assert_error(api.patch("/app", body), 400, 4, "UpdateApp", detail)
+
+
+def test_read_only_fields_are_ignored_by_default_and_refused_when_strict(api: Api, strict_api: Api) -> None:
+    assert_ok(api.patch("/app", {"id": 5, "webhook_url": "https://hooks.example.com"}))
+    app = get_app(api)
+    assert app["id"] != 5 and app["webhook_url"] == "https://hooks.example.com"
+    assert_error(strict_api.patch("/app", {"id": 5}), 400, 4, "UpdateApp", "unknown field id")
 
 
 def test_push_config_is_reflected_in_push_notifications(api: Api) -> None:
@@ -183,3 +190,53 @@ def test_failed_update_changes_nothing(api: Api) -> None:
     response = api.patch("/app", {"webhook_url": "https://x", "cdn_expiration_seconds": 1})
     assert response.status_code == 400
     assert get_app(api)["webhook_url"] == ""
+
+
+def test_multi_tenancy_adds_the_global_roles_grants(api: Api) -> None:
+    """DOC:permissions_reference 'Multi-Tenant Default Grants': global_moderator and global_admin get *-any-team
+    grants in the .app scope and every channel type (custom types: messaging's)."""
+    assert_ok(api.post("/chat/channeltypes", channel_type_body("support")), 201)
+    assert_ok(api.put("/chat/channeltypes/team", {**REQUIRED_UPDATE, "grants": {"global_admin": ["read-channel"]}}),
+              201)
+    assert "global_admin" not in get_app(api)["grants"]
+    assert_ok(api.patch("/app", {"multi_tenant_enabled": True}))
+    app = get_app(api)
+    assert app["multi_tenant_enabled"] is True
+    assert "flag-user-any-team" in app["grants"]["global_moderator"]
+    messaging = assert_ok(api.get("/chat/channeltypes/messaging"))["grants"]
+    assert "read-channel-any-team" in messaging["global_moderator"]
+    assert assert_ok(api.get("/chat/channeltypes/support"))["grants"]["global_admin"] == messaging["global_admin"]
+    assert assert_ok(api.get("/chat/channeltypes/team"))["grants"]["global_admin"] == ["read-channel"]  # kept
+    created = assert_ok(api.post("/chat/channeltypes", channel_type_body("later")), 201)
+    assert created["grants"]["global_moderator"] == messaging["global_moderator"]
+    roles = {role["name"]: role for role in assert_ok(api.get("/roles"))["roles"]}
+    assert {".app", "messaging", "support"} <= set(roles["global_moderator"]["scopes"])
+    # A reset of a scope on a multi-tenant app gives the multi-tenant defaults.
+    assert_ok(api.put("/chat/channeltypes/team", {**REQUIRED_UPDATE, "grants": None}), 201)
+    assert "read-channel-any-team" in assert_ok(api.get("/chat/channeltypes/team"))["grants"]["global_admin"]
+
+
+def test_every_multi_tenant_grant_is_a_builtin_permission() -> None:
+    granted = {permission for scope in load_builtins().multi_tenant_grants.values()
+               for permissions in scope.values() for permission in permissions}
+    assert granted - set(builtin_permissions()) == set()
+
+
+def test_explicit_event_hook_deletion_merges_by_id(api: Api, emulator: Emulator) -> None:
+    """The classic JS SDK's ``explicit_event_hooks_deletion``: the hooks sent are merged by id, those sent with
+    ``delete: true`` removed, the others kept (without it the list replaces the old one)."""
+    hooks = [{"hook_type": "webhook", "webhook_url": f"https://hooks.example.com/{index}"} for index in range(3)]
+    assert_ok(api.patch("/app", {"event_hooks": hooks}))
+    first, second, third = get_app(api)["event_hooks"]
+    assert_ok(api.patch("/app", {"explicit_event_hooks_deletion": True, "event_hooks": [
+        {"id": second["id"], "delete": True},
+        {"id": third["id"], "hook_type": "webhook", "webhook_url": "https://hooks.example.com/changed"},
+        {"hook_type": "sqs", "sqs_queue_url": "https://sqs.example.com/q"},
+    ]}))
+    after = get_app(api)["event_hooks"]
+    assert [hook["id"] for hook in after[:2]] == [first["id"], third["id"]]
+    assert after[1]["webhook_url"] == "https://hooks.example.com/changed" and after[2]["hook_type"] == "sqs"
+    assert all("delete" not in hook for hook in emulator.snapshot(KEY)["app"]["event_hooks"])
+    assert "explicit_event_hooks_deletion" not in emulator.snapshot(KEY)["app"]  # not stored
+    assert_ok(api.patch("/app", {"event_hooks": [{"id": first["id"], "delete": True}]}))
+    assert get_app(api)["event_hooks"] == []

@@ -47,9 +47,13 @@ def test_create_get_update_delete(api: Api) -> None:
     assert_error(api.get("/blocklists/custom"), 404, 16, "GetBlockList")
 
 
-def test_type_is_fixed_at_creation(api: Api) -> None:
+def test_type_is_fixed_at_creation(api: Api, strict_api: Api) -> None:
     create(api, "domains", ["example.com"], type="domain")
-    assert_error(api.put("/blocklists/domains", {"type": "word"}), 400, 4, "UpdateBlockList", "unknown field type")
+    updated = assert_ok(api.put("/blocklists/domains", {"type": "word", "words": ["example.org"]}), 201)
+    assert updated["blocklist"]["type"] == "domain"  # not an update field: ignored
+    create(strict_api, "domains", ["example.com"], type="domain")
+    assert_error(strict_api.put("/blocklists/domains", {"type": "word"}), 400, 4, "UpdateBlockList",
+                 "unknown field type")
 
 
 @pytest.mark.parametrize(

@@ -92,9 +92,8 @@ def test_create_requires_spec_fields(api: Api, missing: str) -> None:
     [
         ({"automod": "maybe"}, "automod must be one of"),
         ({"automod_behavior": "shadow_block"}, "automod_behavior must be one of [flag block]"),
-        ({"max_message_length": 20001}, "less than or equal to 20000"),
+        ({"max_message_length": -1}, "greater than or equal to 0"),
         ({"partition_size": 5}, "partition_size"),
-        ({"quotes": False}, "unknown field quotes"),
         ({"message_retention": "forever"}, "message_retention"),
         ({"partition_ttl": "a day"}, "partition_ttl"),
         ({"blocklists": [{"blocklist": "profanity_en_2020_v1", "behavior": "hide"}]}, "behavior must be one of"),
@@ -105,6 +104,22 @@ def test_create_requires_spec_fields(api: Api, missing: str) -> None:
 def test_create_validates_values(api: Api, fields: dict[str, Any], detail: str) -> None:
     response = api.post("/chat/channeltypes", channel_type_body("support", **fields))
     assert_error(response, 400, 4, "CreateChannelType", detail)
+
+
+def test_max_message_length_is_capped_on_update_only_as_the_spec_says(api: Api) -> None:
+    created = assert_ok(api.post("/chat/channeltypes", channel_type_body("long", max_message_length=50000)), 201)
+    assert created["max_message_length"] == 50000
+    response = api.put("/chat/channeltypes/long", {**REQUIRED_UPDATE, "max_message_length": 20001})
+    assert_error(response, 400, 4, "UpdateChannelType", "less than or equal to 20000")
+
+
+def test_update_only_fields_on_create_are_ignored_by_default_and_refused_when_strict(
+    api: Api, strict_api: Api
+) -> None:
+    created = assert_ok(api.post("/chat/channeltypes", channel_type_body("support", quotes=False)), 201)
+    assert created["quotes"] is True  # ``quotes`` is not a create field: the default stays
+    response = strict_api.post("/chat/channeltypes", channel_type_body("support", quotes=False))
+    assert_error(response, 400, 4, "CreateChannelType", "unknown field quotes")
 
 
 def test_unknown_command_is_400_on_create_and_update(api: Api) -> None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from .helpers import REQUIRED_UPDATE, Api, assert_error, assert_ok, channel_type_body
+from stream_emulator.store.builtins import load_builtins
+
+from .helpers import REPO_ROOT, REQUIRED_UPDATE, Api, assert_error, assert_ok, channel_type_body
+
+SHARED_BUILTINS = REPO_ROOT.parent / "shared" / "stream-api" / "builtins.json"
 
 
 def test_create_wraps_command_and_list_shows_custom_only(api: Api) -> None:
@@ -24,7 +31,17 @@ def test_get_is_flat(api: Api) -> None:
 
 
 def test_builtin_command_can_be_read(api: Api) -> None:
-    assert assert_ok(api.get("/chat/commands/giphy"))["set"] == "fun_set"
+    giphy = assert_ok(api.get("/chat/commands/giphy"))
+    assert (giphy["set"], giphy["description"]) == ("fun_set", "Post a random gif to the channel")
+
+
+def test_builtin_commands_are_the_documented_ones() -> None:
+    if not SHARED_BUILTINS.is_file():
+        pytest.skip(f"{SHARED_BUILTINS} not found: the shared folder is not beside this clone")
+    documented = json.loads(Path(SHARED_BUILTINS).read_text(encoding="utf-8"))["commands"]
+    assert load_builtins().commands == [
+        {key: command[key] for key in ("name", "description", "args", "set")} for command in documented
+    ]
 
 
 def test_update_merges_and_ignores_name(api: Api) -> None:

@@ -4,9 +4,12 @@ The spec is ``../shared/stream-api/openapi-subset.json`` (the official OpenAPI 3
 read at test time from the ``shared`` folder beside this clone; where that folder is absent the tests skip.
 
 A scenario drives every operation the emulator serves, plus a selection of errors, over both the in-process
-transport and a real loopback socket, and records every exchange. Then:
+transport and a real loopback socket, and records every exchange; the success scenario runs a second time on
+the legacy un-prefixed paths (``/channeltypes``...), whose timestamps are RFC-3339 strings where ``/api/v2``
+has integer nanoseconds. Then:
 
-- each success body must validate against the schema the spec declares for its operation and status;
+- each success body must validate against the schema the spec declares for its operation and status (on a
+  legacy path, with every ``date-time`` an RFC-3339 string instead of a number);
 - each 4xx/5xx body must validate against ``components/schemas/APIError`` (declared for that status or not);
 - each status must be one the spec declares for the operation, or an error status with an APIError body;
 - every spec operation the emulator implements must have been exercised, with a success.
@@ -28,7 +31,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from stream_emulator import Emulator
+from stream_emulator.pipeline.request_schemas import REQUEST_BODIES
 from stream_emulator.pipeline.routing import API_PREFIX, OPERATIONS
+from stream_emulator.pipeline.schema import Arr, Node, Obj, Str
 
 from .conftest import ClientFactory
 from .helpers import KEY, SECRET, Api, server_token
@@ -41,12 +46,17 @@ SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 SCHEMA_SINGLES = ("items", "not", "additionalProperties")
 
 FIREBASE_CREDENTIALS = '{"type": "service_account", "project_id": "demo"}'
+GCS_CREDENTIALS = '{"type": "service_account", "client_email": "e@p.iam.gserviceaccount.com", "private_key": "k"}'
+AZURE_BLOB = {"abs_account_name": "exports", "abs_tenant_id": "t", "abs_client_id": "c", "abs_client_secret": "s"}
 
 
 # -- the spec, translated to JSON Schema ---------------------------------------------------------------
 
 
-def openapi_to_json_schema(node: Any) -> Any:
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+
+
+def openapi_to_json_schema(node: Any, date_times_as_strings: bool = False) -> Any:
     """Translate one OpenAPI 3.0 schema object into JSON Schema (draft 2020-12).
 
     - ``nullable: true`` becomes ``type: [<type>, "null"]`` (plus ``null`` in an ``enum``), or ``anyOf [.., null]``
@@ -56,9 +66,13 @@ def openapi_to_json_schema(node: Any) -> Any:
       integer nanoseconds, which is a number and conforms (an RFC-3339 string would fail ``type``); no other
       format (int32, int64, duration, float) is checked either;
     - vendor extensions (``x-*``) and OpenAPI-only annotations are removed so they cannot be read as keywords.
+
+    ``date_times_as_strings``: a ``date-time`` is an RFC-3339 string instead (the legacy path family).
     """
     if not isinstance(node, dict):
         return node
+    if date_times_as_strings and node.get("format") == "date-time":
+        node = {**node, "type": "string", "pattern": RFC3339}
     result: dict[str, Any] = {}
     for key, value in node.items():
         if key.startswith("x-") or key in OPENAPI_ONLY_KEYWORDS or key == "format":
@@ -66,11 +80,13 @@ def openapi_to_json_schema(node: Any) -> Any:
         if key == "$ref":
             result[key] = value.replace("#/components/schemas/", "#/$defs/")
         elif key == "properties":
-            result[key] = {name: openapi_to_json_schema(schema) for name, schema in value.items()}
+            result[key] = {
+                name: openapi_to_json_schema(schema, date_times_as_strings) for name, schema in value.items()
+            }
         elif key in SCHEMA_SINGLES:
-            result[key] = openapi_to_json_schema(value)
+            result[key] = openapi_to_json_schema(value, date_times_as_strings)
         elif key in SCHEMA_LISTS:
-            result[key] = [openapi_to_json_schema(schema) for schema in value]
+            result[key] = [openapi_to_json_schema(schema, date_times_as_strings) for schema in value]
         else:
             result[key] = copy.deepcopy(value)
     if node.get("nullable") is True:
@@ -151,20 +167,29 @@ class Spec:
         # The translated schemas must themselves be valid JSON Schema (checked once: it takes a moment).
         Draft202012Validator.check_schema({"$defs": self.defs})
         self.closed_defs = {name: closed_objects(schema) for name, schema in self.defs.items()}
-        self._validators: dict[tuple[str, bool], Draft202012Validator] = {}
+        schemas = document["components"]["schemas"].items()
+        self.legacy_defs = {name: openapi_to_json_schema(schema, True) for name, schema in schemas}
+        self.legacy_closed_defs = {name: closed_objects(schema) for name, schema in self.legacy_defs.items()}
+        self._validators: dict[tuple[str, bool, bool], Draft202012Validator] = {}
 
-    def validator(self, schema_name: str, closed: bool = False) -> Draft202012Validator:
-        """Validates a body against a component schema; ``closed``: also refuse properties the spec omits."""
-        if (schema_name, closed) not in self._validators:
+    def validator(self, schema_name: str, closed: bool = False, legacy: bool = False) -> Draft202012Validator:
+        """Validates a body against a component schema; ``closed``: also refuse properties the spec omits;
+        ``legacy``: date-times are RFC-3339 strings (the legacy path family)."""
+        if (schema_name, closed, legacy) not in self._validators:
             if schema_name not in self.defs:
                 raise KeyError(f"the spec has no schema {schema_name!r}")
-            root = {"$schema": Draft202012Validator.META_SCHEMA["$id"],
-                    "$defs": self.closed_defs if closed else self.defs, "$ref": f"#/$defs/{schema_name}"}
-            self._validators[schema_name, closed] = Draft202012Validator(root)
-        return self._validators[schema_name, closed]
+            defs = {(False, False): self.defs, (True, False): self.closed_defs,
+                    (False, True): self.legacy_defs, (True, True): self.legacy_closed_defs}[closed, legacy]
+            root = {"$schema": Draft202012Validator.META_SCHEMA["$id"], "$defs": defs,
+                    "$ref": f"#/$defs/{schema_name}"}
+            self._validators[schema_name, closed, legacy] = Draft202012Validator(root)
+        return self._validators[schema_name, closed, legacy]
 
     def match(self, method: str, raw_path: str) -> SpecOperation | None:
-        """The operation for a request path; literal segments win over parameters (``/roles/search``)."""
+        """The operation for a request path; literal segments win over parameters (``/roles/search``). A legacy
+        un-prefixed path is the spec's path without ``/api/v2`` (and without ``/chat``)."""
+        if not raw_path.startswith(API_PREFIX + "/"):
+            return self.match(method, API_PREFIX + raw_path) or self.match(method, API_PREFIX + "/chat" + raw_path)
         segments = [unquote(segment) for segment in path_segments(raw_path)]
         best: tuple[int, SpecOperation] | None = None
         for operation in self.operations:
@@ -216,6 +241,10 @@ class Exchange:
     body: Any  # parsed JSON, or the raw text when it is not JSON
     is_json: bool
 
+    @property
+    def legacy(self) -> bool:
+        return not self.path.startswith(API_PREFIX + "/")
+
     def __str__(self) -> str:
         return f"[{self.label}] {self.method} {self.path} -> {self.status}"
 
@@ -223,8 +252,9 @@ class Exchange:
 class RecordingApi(Api):
     """``helpers.Api`` that records every exchange; ``label`` names the scenario step in failure messages."""
 
-    def __init__(self, client: httpx.Client, key: str, secret: str, log: list[Exchange], label: str) -> None:
-        super().__init__(client, key, secret)
+    def __init__(self, client: httpx.Client, key: str, secret: str, log: list[Exchange], label: str,
+                 legacy: bool = False) -> None:
+        super().__init__(client, key, secret, legacy)
         self.log = log
         self.label = label
 
@@ -370,9 +400,51 @@ def drive_success_paths(api: RecordingApi) -> None:
                                                     "sort": [{"field": "date", "direction": -1}]}), 201)
     expect(api.post("/chat/retention_policy/delete", {"policy": "inactive-channels"}), 201)
 
-    # Rate limits.
+    # Blocklist import, and the task it starts (completed; failed past the word limit).
+    blocklist = expect(api.get("/blocklists/banned-words"), 200)["blocklist"]
+    task = expect(api.post(f"/blocklists/{blocklist['id']}/import", {"items": ["fraud", "spam"], "chunk_size": 100}),
+                  201)
+    expect(api.get(f"/tasks/{task['task_id']}"), 200)
+    too_many = [f"word{index}" for index in range(10_001)]
+    failed = expect(api.post("/blocklists/banned-words/import", {"items": too_many}), 201)
+    assert expect(api.get(f"/tasks/{failed['task_id']}"), 200)["status"] == "failed"
+
+    # Checks: push (a configuration that passes, one that fails), SQS and SNS (ok and error, both 201).
+    expect(api.post("/check_push", {"user_id": "alice", "skip_devices": True, "push_provider_type": "apn",
+                                     "push_provider_name": "apn-prod", "apn_template": '{"aps": {"alert": "hi"}}'}),
+           201)
+    expect(api.post("/push_providers", {"push_provider": {"name": "hms", "huawei_app_secret": "invalid"}}), 201)
+    expect(api.post("/check_push", {"user_id": "alice", "firebase_template": "{{ message.text }}",
+                                     "event_type": "message.updated"}), 201)
+    expect(api.post("/check_sqs", {"sqs_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/queue"}), 201)
+    expect(api.post("/check_sqs", {"sqs_url": "https://example.com/queue", "sqs_key": "k", "sqs_secret": "s"}), 201)
+    expect(api.post("/check_sns", {"sns_topic_arn": "arn:aws:sns:eu-west-1:123456789012:topic", "sns_key": "k",
+                                    "sns_secret": "s"}), 201)
+    expect(api.post("/check_sns", {}), 201)
+
+    # External storage: one of each type; list, update, check, delete.
+    expect(api.get("/external_storage"), 200)
+    expect(api.post("/external_storage", {"name": "exports-s3", "storage_type": "s3", "bucket": "exports",
+                                           "path": "chat", "aws_s3": {"s3_region": "eu-west-1", "s3_api_key": "AKIA",
+                                                                      "s3_secret": "secret"}}), 201)
+    expect(api.post("/external_storage", {"name": "exports-gcs", "storage_type": "gcs", "bucket": "exports",
+                                           "gcs_credentials": GCS_CREDENTIALS}), 201)
+    expect(api.post("/external_storage", {"name": "exports-abs", "storage_type": "abs", "bucket": "exports",
+                                           "azure_blob": AZURE_BLOB}), 201)
+    expect(api.get("/external_storage"), 200)
+    expect(api.put("/external_storage/exports-s3", {"storage_type": "s3", "bucket": "exports-2", "path": "",
+                                                     "aws_s3": {"s3_region": "us-east-1"}}), 201)
+    for name in ("exports-s3", "exports-gcs", "exports-abs"):
+        expect(api.get(f"/external_storage/{name}/check"), 200)
+
+    # Rate limits, for emulated and documented endpoints.
     expect(api.get("/rate_limits"), 200)
     expect(api.get("/rate_limits", params={"server_side": "true", "endpoints": "GetApp,CreateChannelType"}), 200)
+    expect(api.get("/rate_limits", params={"android": "true", "endpoints": "GetRateLimits,SendMessage"}), 200)
+
+    # Multi-tenancy adds the global_* roles' grants.
+    expect(api.patch("/app", {"multi_tenant_enabled": True}), 200)
+    expect(api.get("/app"), 200)
 
     # Deletes, in dependency order.
     expect(api.delete("/push_providers/xiaomi/mi"), 200)
@@ -383,6 +455,8 @@ def drive_success_paths(api: RecordingApi) -> None:
     expect(api.delete("/roles/support-agent"), 200)
     expect(api.delete("/permissions/read-support"), 200)
     expect(api.post("/chat/retention_policy/delete", {"policy": "old-messages"}), 201)
+    for name in ("exports-s3", "exports-gcs", "exports-abs"):
+        expect(api.delete(f"/external_storage/{name}"), 200)
     expect(api.get("/app"), 200)
 
 
@@ -432,6 +506,22 @@ def drive_error_paths(api: RecordingApi, user_api: RecordingApi, stranger_api: R
     # Routing: no such endpoint (404) and a method the path does not serve (405); neither is a spec operation.
     expect(api.get("/no/such/endpoint"), 404)
     expect(api.delete("/app"), 405)
+    # A spec route the emulator does not serve: 404 naming its operation, not 405 for DELETE /roles/{name}.
+    assert expect(api.get("/roles/search", params={"query": "a"}), 404)["message"].startswith("SearchRoles ")
+    # The new endpoints' errors.
+    expect(api.get("/tasks/no-such-task"), 404)
+    expect(api.post("/blocklists/ghost/import", {"items": ["x"]}), 404)
+    expect(api.post("/blocklists/profanity_en_2020_v1/import", {"items": ["x"]}), 400)
+    expect(api.post("/blocklists/ghost/import", {"items": []}), 404)
+    expect(api.get("/external_storage/ghost/check"), 404)
+    expect(api.put("/external_storage/ghost", {"storage_type": "gcs", "bucket": "b", "gcs_credentials": "{}"}), 404)
+    expect(api.delete("/external_storage/ghost"), 404)
+    expect(api.post("/external_storage", {"name": "s3", "storage_type": "s3", "bucket": "b"}), 400)
+    expect(api.post("/external_storage", {"name": "bad", "storage_type": "s3", "bucket": "Not_A_Bucket",
+                                          "aws_s3": {"s3_region": "eu-west-1"}}), 201)
+    expect(api.get("/external_storage/bad/check"), 400)
+    expect(api.post("/check_push", {"message_id": "m1"}), 404)
+    expect(api.post("/check_push", {"push_provider_type": "sms"}), 400)
 
 
 def drive_rate_limit(api: RecordingApi) -> None:
@@ -461,6 +551,8 @@ def exchanges(make_emulator: Callable[..., Emulator], client_factory: ClientFact
     client = client_factory(make_emulator())
     api = RecordingApi(client, KEY, SECRET, log, "server token")
     drive_success_paths(api)
+    legacy_emulator = make_emulator()
+    drive_success_paths(RecordingApi(client_factory(legacy_emulator), KEY, SECRET, log, "legacy path", legacy=True))
     user_api = RecordingApi(client, KEY, SECRET, log, "user token")
     user_api.token = server_token(SECRET, user_id="alice")
     stranger_api = RecordingApi(client, "no-such-key", SECRET, log, "unknown api key")
@@ -512,7 +604,7 @@ def conformance_problems(spec: Spec, exchange: Exchange) -> list[str]:
     if schema_name is None:
         return []
     return [f"{exchange} ({op_name}) vs {schema_name}: {line}"
-            for line in describe_errors(spec.validator(schema_name), exchange.body)]
+            for line in describe_errors(spec.validator(schema_name, legacy=exchange.legacy), exchange.body)]
 
 
 def test_every_response_conforms_to_the_spec(spec: Spec, exchanges: list[Exchange]) -> None:
@@ -526,8 +618,8 @@ def test_the_emulator_sends_no_field_the_spec_does_not_define(spec: Spec, exchan
     for exchange in exchanges:
         schema_name = response_schema(spec, exchange)
         if schema_name and isinstance(exchange.body, dict):
-            problems += [f"{exchange} vs {schema_name}: {line}"
-                         for line in describe_errors(spec.validator(schema_name, closed=True), exchange.body)]
+            validator = spec.validator(schema_name, closed=True, legacy=exchange.legacy)
+            problems += [f"{exchange} vs {schema_name}: {line}" for line in describe_errors(validator, exchange.body)]
     assert not problems, f"{len(problems)} field(s) outside the spec:\n" + "\n".join(problems)
 
 
@@ -546,6 +638,23 @@ def test_the_scenario_covers_successes_and_every_error_class(spec: Spec, exchang
     assert {exchange.status for exchange in undeclared} >= {401, 403, 404, 500}
 
 
+def test_both_path_families_were_exercised_with_their_timestamp_shapes(spec: Spec, exchanges: list[Exchange]) -> None:
+    """The legacy run reached every operation too, and its timestamps are strings where /api/v2 has integers."""
+    by_family: dict[bool, set[str]] = {False: set(), True: set()}
+    for exchange in exchanges:
+        operation = spec.match(exchange.method, exchange.path)
+        if operation is not None and 200 <= exchange.status < 300:
+            by_family[exchange.legacy].add(operation.operation_id)
+    assert by_family[True] == by_family[False]
+    stamps = {
+        exchange.legacy: exchange.body["command"]["created_at"]
+        for exchange in exchanges if exchange.method == "POST" and exchange.path.endswith("/commands")
+        and exchange.status == 201
+    }
+    assert isinstance(stamps[False], int) and stamps[False] > 10**18
+    assert isinstance(stamps[True], str) and stamps[True].endswith("Z")
+
+
 def test_every_spec_operation_the_emulator_implements_was_exercised(spec: Spec, exchanges: list[Exchange]) -> None:
     implemented = {(operation.method, normalised_template(API_PREFIX + operation.pattern)): operation.operation_id
                    for operation in OPERATIONS}
@@ -560,6 +669,43 @@ def test_every_spec_operation_the_emulator_implements_was_exercised(spec: Spec, 
             succeeded.add((operation.method, normalised_template(operation.template)))
     missing = sorted(f"{implemented[key]} ({key[0]} {key[1]})" for key in set(implemented) - succeeded)
     assert not missing, "implemented but never exercised with a success: " + ", ".join(missing)
+
+
+def request_schema_differences(spec: Spec, node: Node, schema: dict[str, Any], path: str) -> list[str]:
+    """Where an emulator request schema and the spec's differ in its objects' fields or required fields."""
+    schemas = spec.document["components"]["schemas"]
+    while "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+    if isinstance(node, Arr) and schema.get("type") == "array":
+        return request_schema_differences(spec, node.items, schema["items"], f"{path}[]")
+    if not isinstance(node, Obj) or not node.closed:
+        return []
+    properties = schema.get("properties", {})
+    problems = []
+    if set(node.fields) != set(properties):
+        problems.append(f"{path}: fields only the emulator has {sorted(set(node.fields) - set(properties))}, "
+                        f"only the spec {sorted(set(properties) - set(node.fields))}")
+    if set(node.required) != set(schema.get("required", [])):
+        problems.append(f"{path}: required {sorted(node.required)}, spec {sorted(schema.get('required', []))}")
+    for name in sorted(set(node.fields) & set(properties)):
+        problems += request_schema_differences(spec, node.fields[name], properties[name], f"{path}.{name}")
+    return problems
+
+
+def test_strict_mode_refuses_exactly_the_fields_the_spec_does_not_define(spec: Spec) -> None:
+    """Each request body schema has the spec's fields and required fields, at every depth: so strict mode
+    (which refuses what a schema does not know) holds a client to the spec, no more, no less."""
+    bodies = {}
+    for path_item in spec.document["paths"].values():
+        for method, operation in path_item.items():
+            if method in HTTP_METHODS and "requestBody" in operation:
+                ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                bodies[operation["operationId"]] = {"$ref": ref}
+    served = {operation.operation_id for operation in OPERATIONS}
+    assert set(REQUEST_BODIES) == served & set(bodies)
+    problems = [line for operation_id, node in REQUEST_BODIES.items()
+                for line in request_schema_differences(spec, node, bodies[operation_id], operation_id)]
+    assert not problems, "\n".join(problems)
 
 
 # -- the checker itself must be able to fail ----------------------------------------------------------------
@@ -654,3 +800,13 @@ def test_a_non_conforming_exchange_is_reported(spec: Spec) -> None:
     assert spec.match("GET", "/api/v2/roles/search").operation_id == "SearchRoles"  # type: ignore[union-attr]
     assert spec.match("DELETE", "/api/v2/roles/search").operation_id == "DeleteRole"  # type: ignore[union-attr]
     assert spec.match("POST", "/api/v2/chat/retention_policy/runs").operation_id == "GetRetentionPolicyRuns"  # type: ignore[union-attr]
+
+
+def test_a_request_schema_that_differs_from_the_spec_is_reported(spec: Spec) -> None:
+    invented = Obj({"name": Str(), "colour": Str()}, required=("name",))
+    assert request_schema_differences(spec, invented, {"$ref": "#/components/schemas/CreateRoleRequest"}, "x") == [
+        "x: fields only the emulator has ['colour'], only the spec []"
+    ]
+    loose = Obj({"push_provider": Obj({"name": Str()})})
+    lines = request_schema_differences(spec, loose, {"$ref": "#/components/schemas/UpsertPushProviderRequest"}, "u")
+    assert len(lines) == 2 and lines[0].startswith("u.push_provider: fields only the emulator has []")

@@ -41,7 +41,7 @@ def test_repeated_reads_are_encoded_exactly_as_their_bodies(emulator: Emulator, 
     for response in (first, second):
         assert response.status == 200
         assert response.encoded_body() == encode_json(response.body)
-        assert response.wire_headers()["Content-Length"] == str(len(response.encoded_body()))
+        assert response.wire_headers()["content-length"] == str(len(response.encoded_body()))
     assert {**first.body, "duration": ""} == {**second.body, "duration": ""}
 
 

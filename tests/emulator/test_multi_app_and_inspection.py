@@ -30,7 +30,8 @@ def test_snapshot_contains_everything_including_secrets(api: Api, emulator: Emul
     assert snapshot["channel_types"]["support"]["commands"] == ["giphy"]
     assert "vip" in {role["name"] for role in snapshot["roles"]}
     assert set(snapshot) == {"app", "channel_types", "commands", "blocklists", "roles", "permissions",
-                             "push_providers", "push_templates", "retention_policies", "channels"}
+                             "push_providers", "push_templates", "retention_policies", "external_storages",
+                             "channels"}
     snapshot["app"]["sns_secret"] = "changed"
     assert emulator.snapshot(KEY)["app"]["sns_secret"] == "sns"
 

@@ -98,6 +98,17 @@ def test_cli_options_reach_the_emulator(start_cli: Callable[..., RunningEmulator
     assert statuses == [200] * 4
 
 
+def test_cli_strict_refuses_unknown_fields_and_the_default_ignores_them(
+    start_cli: Callable[..., RunningEmulator]
+) -> None:
+    body = {"name": "ticket", "description": "d", "colour": "red"}
+    strict = start_cli("--strict", "--api-key", KEY, "--api-secret", SECRET).api()
+    response = strict.post("/chat/commands", body)
+    assert response.status_code == 400 and "unknown field colour" in response.json()["message"]
+    lenient = start_cli("--api-key", KEY, "--api-secret", SECRET).api()
+    assert lenient.post("/chat/commands", body).status_code == 201
+
+
 def test_cli_usage_errors() -> None:
     runner = CliRunner()
     result = runner.invoke(emulator_command, ["--api-key", "only-a-key"])

@@ -56,8 +56,9 @@ def test_providers_need_push_v2_or_v3(api: Api) -> None:
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        ({}, "push_provider is a required field"),
-        ({"push_provider": {"name": "x"}}, "type is a required field"),
+        ({}, "push_provider.name is a required field"),
+        ({"push_provider": {"name": "x"}}, "push_provider.type is required for a new provider"),
+        ({"push_provider": {"name": "x", "apn_key_id": "K", "firebase_host": "h"}}, "type is required"),
         ({"push_provider": {"name": "x", "type": "sms"}}, "type must be one of"),
         ({"push_provider": {"name": "n" * 37, "type": "apn"}}, "36"),
         ({"push_provider": {"name": "", "type": "apn"}}, "at least 1"),
@@ -67,6 +68,26 @@ def test_providers_need_push_v2_or_v3(api: Api) -> None:
 )
 def test_invalid_providers_are_400(api: Api, body: dict[str, Any], detail: str) -> None:
     assert_error(api.post("/push_providers", body), 400, 4, "UpsertPushProvider", detail)
+
+
+def test_type_is_optional_as_in_the_spec(api: Api) -> None:
+    """The spec makes ``type`` optional: an existing provider keeps its type, a new one's is told by the
+    credential fields it has."""
+    inferred = upsert(api, {key: value for key, value in APN.items() if key != "type"})
+    assert inferred["type"] == "apn"
+    updated = upsert(api, {"name": "apn-prod", "description": "production"})
+    assert (updated["type"], updated["description"], updated["apn_key_id"]) == ("apn", "production", "K")
+
+
+def test_a_provider_read_back_can_be_upserted_unchanged(api: Api, strict_api: Api) -> None:
+    """The node SDK's PushProvider has created_at/updated_at: sending one back is accepted by default
+    (those fields are not request fields, so they are ignored) and refused when strict."""
+    first = upsert(api, APN)
+    again = upsert(api, {**first, "created_at": 1, "updated_at": 2})
+    assert again["created_at"] == first["created_at"] and again["updated_at"] >= first["updated_at"]
+    upsert(strict_api, APN)
+    response = strict_api.post("/push_providers", {"push_provider": {**APN, "created_at": first["created_at"]}})
+    assert_error(response, 400, 4, "UpsertPushProvider", "unknown field push_provider.created_at")
 
 
 def test_at_most_25_providers(api: Api) -> None:

@@ -103,6 +103,27 @@ def test_get_rate_limits_reports_remaining_quota(limited_api: Api) -> None:
     assert "CreateChannelType" in everything["android"]
 
 
+def test_get_rate_limits_covers_every_documented_endpoint(limited_api: Api) -> None:
+    """Stream's own test asks for GetRateLimits,SendMessage: both are answered, emulated or not."""
+    body = assert_ok(limited_api.get("/rate_limits", params={"endpoints": "GetRateLimits,SendMessage,NoSuchThing"}))
+    for platform in ("server_side", "android", "ios", "web", "unity"):
+        assert set(body[platform]) == {"GetRateLimits", "SendMessage"}
+    assert body["server_side"]["SendMessage"] == {"limit": 10000, "remaining": 10000, "reset": int(START_TIME) + 60}
+    assert body["server_side"]["GetRateLimits"]["remaining"] == 9999  # this very call
+    everything = assert_ok(limited_api.get("/rate_limits", params={"web": "true"}))["web"]
+    assert len(everything) > 150
+    assert {"QueryChannels", "SendMessage", "CheckPush", "CreateExternalStorage", "GetTask", "Connect"} <= set(
+        everything)
+    assert everything["CheckPush"]["limit"] == 60 and everything["UpdateApp"]["limit"] == 60
+
+
+def test_rate_limit_headers_are_lower_case(limited_api: Api) -> None:
+    response = limited_api.get("/app")
+    names = [name.decode() for name, _ in response.headers.raw]  # as sent (httpx's keys() are lower-cased)
+    assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= set(names)
+    assert names == [name.lower() for name in names]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "operation"),
     [

@@ -567,10 +567,82 @@ def test_rate_limits_and_rate_limit_headers(client: Any, check: Checker) -> None
     assert set(limits.server_side) == {"GetApp", "CreateChannelType"} and limits.android is None
     assert limits.server_side["CreateChannelType"].limit == 60
     assert isinstance(limits.server_side["GetApp"], models.LimitInfoResponse)
+    # Every documented endpoint, not only the emulated ones (Stream's own test asks for these two).
+    documented = check(client.get_rate_limits(server_side=True, endpoints="GetRateLimits,SendMessage"),
+                       models.GetRateLimitsResponse)
+    assert set(documented.server_side) == {"GetRateLimits", "SendMessage"}
     every_platform = check(client.get_rate_limits(), models.GetRateLimitsResponse)
     assert every_platform.server_side and every_platform.android and every_platform.web
-    info = client.get_app().rate_limit()  # the SDK reads X-RateLimit-* headers of every response
+    assert "SendMessage" in every_platform.unity and "CheckPush" in every_platform.ios
+    info = client.get_app().rate_limit()  # the SDK reads x-ratelimit-* headers of every response
     assert info is not None and info.limit == 10000 and isinstance(info.reset, datetime)
+
+
+def test_blocklist_import_and_its_task(client: Any, check: Checker) -> None:
+    blocklist = check(client.create_block_list(name="banned", words=["spam"]), models.CreateBlockListResponse,
+                      201).blocklist
+    started = check(client.import_block_list(blocklist.id, items=["spam", "scam", "fraud"], chunk_size=2),
+                    models.ImportBlockListResponse, 201)
+    task = check(client.get_task(started.task_id), models.GetTaskResponse)
+    assert (task.task_id, task.status) == (started.task_id, "completed")
+    assert task.result == {"added": 2, "skipped": 1, "total": 3} and isinstance(task.created_at, datetime)
+    assert check(client.get_block_list("banned"), models.GetBlockListResponse).blocklist.words == [
+        "spam", "scam", "fraud"]
+    too_many = check(client.import_block_list("banned", items=[f"w{index}" for index in range(10_000)]),
+                     models.ImportBlockListResponse, 201)
+    failed = check(client.get_task(too_many.task_id), models.GetTaskResponse)
+    assert failed.status == "failed" and failed.error.type == "limit_exceeded"
+    check.error(lambda: client.get_task("no-such-task"), 404, 16, "GetTask")
+
+
+def test_external_storage_create_list_update_check_delete(client: Any, check: Checker) -> None:
+    check(client.create_external_storage(bucket="chat-exports", name="exports", storage_type="s3", path="daily",
+                                         aws_s3=models.S3Request(s3_region="eu-west-1", s3_api_key="AKIA",
+                                                                 s3_secret="secret")),
+          models.CreateExternalStorageResponse, 201)
+    listed = check(client.list_external_storage(), models.ListExternalStorageResponse).external_storages
+    assert (listed["exports"].type, listed["exports"].bucket, listed["exports"].path) == ("s3", "chat-exports",
+                                                                                          "daily")
+    checked = check(client.check_external_storage("exports"), models.CheckExternalStorageResponse)
+    assert checked.file_url.startswith("https://chat-exports.s3.eu-west-1.amazonaws.com/daily/stream-check-")
+    updated = check(client.update_external_storage("exports", bucket="chat-exports", storage_type="abs",
+                                                   azure_blob=models.AzureRequest(
+                                                       abs_account_name="exports", abs_tenant_id="t",
+                                                       abs_client_id="c", abs_client_secret="invalid")),
+                    models.UpdateExternalStorageResponse, 201)
+    assert (updated.name, updated.type, updated.path) == ("exports", "abs", "")
+    check.error(lambda: client.check_external_storage("exports"), 400, 4, "CheckExternalStorage")
+    check(client.delete_external_storage("exports"), models.DeleteExternalStorageResponse)
+    assert check(client.list_external_storage(), models.ListExternalStorageResponse).external_storages == {}
+    check.error(lambda: client.delete_external_storage("exports"), 404, 16, "DeleteExternalStorage")
+
+
+def test_check_push_sqs_and_sns(client: Any, check: Checker) -> None:
+    check(client.update_app(push_config=models.PushConfig(version="v3"), sqs_key="AKIA", sqs_secret="secret",
+                            sqs_url="https://sqs.eu-west-1.amazonaws.com/123456789012/queue"), models.Response)
+    check(client.upsert_push_provider(models.PushProviderRequest(name="apn-prod", type="apn", **APN_TOKEN_AUTH)),
+          models.UpsertPushProviderResponse, 201)
+    check(client.upsert_push_provider(models.PushProviderRequest(name="fcm", type="firebase",
+                                                                 firebase_credentials=FIREBASE_CREDENTIALS)),
+          models.UpsertPushProviderResponse, 201)
+    passed = check(client.check_push(user_id="alice", skip_devices=True), models.CheckPushResponse, 201)
+    assert passed.device_errors is None and passed.general_errors is None and passed.event_type == "message.new"
+    assert passed.rendered_apn_template and passed.rendered_firebase_template and passed.rendered_message
+    check(client.upsert_push_provider(models.PushProviderRequest(name="fcm", firebase_credentials='{"a": 1}')),
+          models.UpsertPushProviderResponse, 201)
+    failed = check(client.check_push(user_id="alice", push_provider_type="firebase", push_provider_name="fcm"),
+                   models.CheckPushResponse, 201)
+    [(device, error)] = failed.device_errors.items()
+    assert (device, error.provider, error.provider_name) == ("firebase:fcm", "firebase", "fcm")
+    assert "project_id" in error.error_message
+    sqs = check(client.check_sqs(), models.CheckSQSResponse, 201)  # the app's own SQS settings
+    assert sqs.status == "ok" and sqs.error is None
+    sqs = check(client.check_sqs(sqs_url="https://foo.com/bar"), models.CheckSQSResponse, 201)
+    assert (sqs.status, sqs.error) == ("error", "invalid SQS url")
+    sns = check(client.check_sns(sns_key="key", sns_secret="invalid",
+                                 sns_topic_arn="arn:aws:sns:eu-west-1:123456789012:topic"),
+                models.CheckSNSResponse, 201)
+    assert sns.status == "error" and sns.data == {"fields": ["sns_secret"]}
 
 
 # -- errors ---------------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ class RawConnection:
     def __init__(self, handle: ServerHandle) -> None:
         self.sock = socket.create_connection((handle.host, handle.port), timeout=SOCKET_TIMEOUT_SECONDS)
         self._buffer = b""
+        self.last_header_names: list[str] = []  # as sent, of the last response read
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -57,6 +58,7 @@ class RawConnection:
                 raise ConnectionError(f"closed before a full response head: {self._buffer!r}")
         head, self._buffer = self._buffer.split(b"\r\n\r\n", 1)
         status_line, *header_lines = head.decode("iso-8859-1").split("\r\n")
+        self.last_header_names = [line.split(":", 1)[0] for line in header_lines]
         headers = {name.strip().lower(): value.strip() for name, value in (h.split(":", 1) for h in header_lines)}
         length = 0 if head_only else int(headers.get("content-length", "0"))
         while len(self._buffer) < length:
@@ -203,6 +205,18 @@ def test_bare_lf_line_ends_are_accepted(connect: Callable[[], RawConnection]) ->
     connection = connect()
     connection.send(get_request("/app").replace(b"\r\n", b"\n"))
     assert connection.read_response().status == 200
+
+
+def test_header_names_are_sent_in_lower_case_as_stream_sends_them(connect: Callable[[], RawConnection]) -> None:
+    """Stream answers over HTTP/2, where header names are lower case; the classic Python SDK looks
+    ``x-ratelimit-limit`` up in a plain dict of them."""
+    connection = connect()
+    connection.send(get_request("/app", extra="Connection: close\r\n"))
+    assert connection.read_response().status == 200
+    names = connection.last_header_names
+    assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "content-type", "content-length",
+            "connection"} <= set(names)
+    assert names == [name.lower() for name in names]
 
 
 def test_head_sends_the_headers_without_the_body(connect: Callable[[], RawConnection]) -> None:
