@@ -42,6 +42,7 @@ schema: venv
 
 help-text: venv
 	$(PY) -c "from stream_iac.cli.entry import write_help_module; write_help_module('stream_iac/cli/_help.py')"
+	$(PY) -m stream_iac.cli.version
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -30,8 +30,8 @@ from bigstack import ENV, FULL, SMALL, Size, write_stack  # noqa: E402
 from stream_iac.api.client import StreamClient  # noqa: E402
 from stream_iac.api.read import list_raw, normalise_all, read_live  # noqa: E402
 from stream_iac.api.settings import ConnectionSettings  # noqa: E402
-from stream_iac.api.throttle import DOCUMENTED_LIMITS  # noqa: E402
-from stream_iac.cli.run import Session, plan_stacks, run  # noqa: E402
+from stream_iac.api.throttle import DOCUMENTED_LIMITS, fetch_app_limits  # noqa: E402
+from stream_iac.cli.run import Session, plan_stacks, run, write_operations  # noqa: E402
 from stream_iac.executor import Executor  # noqa: E402
 from stream_iac.kinds import KINDS  # noqa: E402
 from stream_iac.plan import PlanOptions, build_plan  # noqa: E402
@@ -84,10 +84,11 @@ async def apply_stack(url: str, stack: Path, parallelism: int = 8) -> dict[str, 
         started = time.perf_counter()
         live = await read_live(api)
         plan = build_plan(desired, live, PlanOptions())
+        pacing = await fetch_app_limits(api, api.throttle, write_operations(plan)) if plan.changes else None
         report = await Executor(api, parallelism=parallelism).apply(plan)
         return {"seconds": time.perf_counter() - started, "report": report, "plan": plan,
                 "requests": dict(api.stats.requests_by_op), "rate_limited": api.stats.rate_limited,
-                "waited": api.stats.throttle_wait_seconds}
+                "waited": api.stats.throttle_wait_seconds, "pacing": pacing}
     finally:
         await api.aclose()
 
@@ -181,6 +182,165 @@ def target_pacing(stack: Path) -> tuple[list[Row], Path]:
             f"{result['waited']:.1f} worker-seconds waiting for rate limits"),
     ]
     return rows, state
+
+
+def paced_floor(calls: int, per_minute: int, per_second: int | None = None) -> float:
+    """The earliest start of the last of `calls` requests of one operation under a per-second and a
+    per-minute sliding window (greedy: each request as early as both windows allow), unpadded."""
+    per_second = per_second or max(1, per_minute // 30)
+    starts: list[float] = []
+    for i in range(calls):
+        t = 0.0
+        if i >= per_second:
+            t = max(t, starts[i - per_second] + 1.0)
+        if i >= per_minute:
+            t = max(t, starts[i - per_minute] + 60.0)
+        starts.append(t)
+    return starts[-1] if starts else 0.0
+
+
+DEFAULT_PER_MINUTE = 10_000
+"""The emulator's limit of an operation Stream documents none for (REFERENCE §3)."""
+
+
+def scaled_limits(factor: float, ops: list[str]) -> dict[str, tuple[int, int]]:
+    """`factor` × the defaults (documented, else 10,000/min) for `ops`: (per minute, per second)."""
+    out = {}
+    for op in ops:
+        minute = max(1, int(DOCUMENTED_LIMITS.get(op, DEFAULT_PER_MINUTE) * factor))
+        out[op] = (minute, max(1, minute // 30))
+    return out
+
+
+WRITE_OPS = sorted({endpoint.op for kind in KINDS for endpoint in (kind.api.create, kind.api.update, kind.api.delete)
+                    if endpoint is not None})
+
+
+def target_own_limits(stack: Path, number: int, factor: float, label: str) -> list[Row]:
+    """Create the big stack on an app whose limits are `factor` × the defaults: the apply must
+    start from the app's own limits (GetRateLimits), so it is neither held to the documented ones
+    (factor > 1) nor refused with 429 from its first request (factor < 1)."""
+    limits = scaled_limits(factor, WRITE_OPS)
+    flags = [arg for op, (minute, second) in limits.items() for arg in ("--limit", f"{op}={minute}/{second}")]
+    with emulator(*flags) as url:
+        result = asyncio.run(apply_stack(url, stack))
+    report = result["report"]
+    written = {op: n for op, n in result["requests"].items() if op in limits}
+    floors = {op: paced_floor(n, *limits[op]) for op, n in written.items()}
+    binding = max(floors, key=lambda op: floors[op]) if floors else ""
+    floor = floors.get(binding, 0.0)
+    ratio = result["seconds"] / floor if floor else 0.0
+    pacing = result["pacing"]
+    paced_at_app = pacing is not None and pacing.source == "app"
+    shown = ""
+    if binding:
+        shown = f"{binding} {written[binding]} at {limits[binding][0]}/min, {limits[binding][1]}/s"
+    return [
+        Row(f"{number}. create on an app at {label} the default limits",
+            f"{result['seconds']:.1f} s (floor {floor:.1f} s from {shown}; ×{ratio:.2f})",
+            "≤ 1.15 × floor", report.ok and paced_at_app and (floor == 0 or ratio <= 1.15),
+            "" if report.ok and paced_at_app else
+            f"{report.count('failed')} changes failed; pacing: {pacing.describe() if pacing else 'none'}"),
+        Row(f"{number}. 429 responses (from the first request)", str(result["rate_limited"]), "0",
+            result["rate_limited"] == 0, f"{result['waited']:.1f} worker-seconds waiting for rate limits"),
+    ]
+
+
+class CountingTransport:
+    """httpx's own transport (as the client makes it), counting the connections its pool opens and
+    the most requests it had in flight at once (a request is in flight until its body is read)."""
+
+    def __init__(self, base_url: str) -> None:
+        from stream_iac.api.client import _default_transport
+
+        self.inner: Any = _default_transport(base_url)
+        self.opened = self.in_flight = self.peak = self.requests = 0
+        pool = self.inner._pool
+        backend = pool._network_backend
+        outer = self
+
+        class CountingBackend:
+            async def connect_tcp(self, *args: Any, **kwargs: Any) -> Any:
+                outer.opened += 1
+                return await backend.connect_tcp(*args, **kwargs)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(backend, name)
+
+        pool._network_backend = CountingBackend()
+
+    async def handle_async_request(self, request: Any) -> Any:
+        self.requests += 1
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            return response
+        finally:
+            self.in_flight -= 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _tls_files(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA made now, and a certificate it issued for 127.0.0.1 and localhost (trustme)."""
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    ca_file, cert_file, key_file = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
+    cert.private_key_pem.write_to_path(str(key_file))
+    return ca_file, cert_file, key_file
+
+
+async def _tls_plan(url: str, stack: Path) -> dict[str, Any]:
+    desired = load_and_validate(stack, env={**os.environ, **ENV})
+    transport = CountingTransport(url)
+    api = StreamClient(ConnectionSettings(KEY, SECRET, url, timeout=120), transport=transport)  # type: ignore[arg-type]
+    try:
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        live = await read_live(api)
+        plan = build_plan(desired, live, PlanOptions())
+        return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - cpu0, "plan": plan,
+                "opened": transport.opened, "peak": transport.peak, "requests": transport.requests}
+    finally:
+        await api.aclose()
+
+
+def target_tls_plan(stack: Path, state: Path) -> list[Row]:
+    """Plan of the big stack over TLS 1.3 with 50 ms latency, from a client with no connection
+    yet: TCP, the TLS handshake and one round of concurrent list calls."""
+    folder = Path(tempfile.mkdtemp(prefix="stream-iac-tls-"))
+    ca_file, cert_file, key_file = _tls_files(folder)
+    previous = os.environ.get("SSL_CERT_FILE")
+    os.environ["SSL_CERT_FILE"] = str(ca_file)
+    try:
+        with emulator("--state", str(state), "--no-rate-limits", "--latency-ms", str(LATENCY_MS),
+                      "--tls-cert", str(cert_file), "--tls-key", str(key_file)) as url:
+            assert url.startswith("https://"), url
+            runs = [asyncio.run(_tls_plan(url, stack)) for _ in range(REPEATS["plan"])]
+    finally:
+        if previous is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = previous
+    median = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+    budget = 3 * LATENCY_MS / 1000 + median["cpu"]
+    in_sync = all(r["plan"].empty for r in runs)
+    reused = all(r["opened"] <= r["peak"] for r in runs)
+    return [
+        Row(f"10. TLS plan: first connection → plan ready (median of {len(runs)})",
+            f"{median['seconds'] * 1000:.0f} ms (CPU {median['cpu'] * 1000:.0f} ms)",
+            f"≤ 3×{LATENCY_MS} ms + CPU = {budget * 1000:.0f} ms", in_sync and median["seconds"] <= budget,
+            "" if in_sync else "plan of the applied stack was not empty"),
+        Row("10. TLS connections opened / most requests in flight",
+            f"{median['opened']} / {median['peak']} ({median['requests']} requests, one origin)",
+            "opened ≤ in flight", reused),
+    ]
 
 
 def target_minimal_writes(stack: Path, state: Path) -> list[Row]:
@@ -318,6 +478,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="a small stack, to check that the script works")
     parser.add_argument("--many-apps-only", action="store_true", help="only target 7 (many apps), for quick checks")
+    parser.add_argument("--new-only", action="store_true", help="only targets 8-10 (own limits, TLS), for quick checks")
     args = parser.parse_args()
     size = SMALL if args.small else FULL
     if args.small:
@@ -334,14 +495,27 @@ def main() -> int:
         rows += target_many_apps(regional)
         print(render(rows))
         return 0 if all(r.ok for r in rows) else 1
+    if args.new_only:
+        state = Path(tempfile.mkdtemp()) / "applied.json"
+        with emulator("--state", str(state), "--no-rate-limits") as url:
+            assert asyncio.run(apply_stack(url, stack))["report"].ok
+        rows += target_tls_plan(stack, state)
+        rows += target_own_limits(stack, 8, 10, "10×")
+        rows += target_own_limits(stack, 9, 0.5, "½×")
+        print(render(rows))
+        return 0 if all(r.ok for r in rows) else 1
     pacing, state = target_pacing(stack)
     rows += pacing
     rows += target_plan_round_trips(stack, state)
+    tls = target_tls_plan(stack, state)  # before target 4 changes the applied state
     rows += target_diff_cpu(stack, state)
     rows += target_minimal_writes(stack, state)
     rows += target_startup(stack)
     rows += target_memory(stack, state)
     rows += target_many_apps(regional)
+    rows += target_own_limits(stack, 8, 10, "10×")
+    rows += target_own_limits(stack, 9, 0.5, "½×")
+    rows += tls
     print(render(rows))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(benchmark process peak RSS {peak:.0f} MB)")

@@ -14,6 +14,7 @@ from types import FrameType
 import click
 
 from .adapters.server import DEFAULT_HOST, serve_in_thread
+from .appsfile import AppsFileError, load_apps_file, parse_limit
 from .emulator import DEFAULT_APP, Emulator, EmulatorOptions
 from .store.persistence import StateFileError
 
@@ -53,6 +54,29 @@ def _tls_context(cert_file: str | None, key_file: str | None) -> ssl.SSLContext 
     return context
 
 
+def _apps_and_limits(
+    api_key: str | None, api_secret: str | None, app_specs: tuple[str, ...], apps_file: str | None,
+    limit_specs: tuple[str, ...],
+) -> tuple[list[tuple[str, str]], dict[str, dict[str, tuple[int, int]]]]:
+    """The apps to serve (flags, then the apps file) and each one's own limits (``--limit`` for all apps,
+    then the apps file's per app)."""
+    try:
+        common = dict(parse_limit(spec) for spec in limit_specs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--limit") from None
+    apps = _collect_apps(api_key, api_secret, app_specs) if (api_key or app_specs or not apps_file) else []
+    own: dict[str, dict[str, tuple[int, int]]] = {}
+    if apps_file:
+        try:
+            listed = load_apps_file(apps_file)
+        except AppsFileError as exc:
+            raise click.ClickException(str(exc)) from None
+        apps += listed.apps
+        own = listed.limits
+    limits = {key: {**common, **own.get(key, {})} for key, _ in apps if common or key in own}
+    return apps, limits
+
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -87,6 +111,10 @@ def _stop_signals() -> Iterator[threading.Event]:
 @click.option("--no-rate-limits", is_flag=True, default=False, help="Do not enforce rate limits (headers still sent).")
 @click.option("--strict", is_flag=True, default=False,
               help="Refuse request fields the API spec does not define (default: ignore them, as Stream does).")
+@click.option("--apps-file", "apps_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Serve the apps listed in this JSON file, each with its own rate limits (see docs).")
+@click.option("--limit", "limit_specs", multiple=True, metavar="OP=PER_MIN[/PER_SEC]",
+              help="Rate limit of one operation for every app (repeatable), instead of Stream's documented one.")
 @click.option("--tls-cert", "tls_cert", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Serve HTTPS with this PEM certificate (chain). Needs --tls-key.")
 @click.option("--tls-key", "tls_key", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -106,6 +134,8 @@ def emulator_command(
     strict: bool,
     tls_cert: str | None,
     tls_key: str | None,
+    apps_file: str | None = None,
+    limit_specs: tuple[str, ...] = (),
 ) -> None:
     """Serve the local Stream Chat API emulator.
 
@@ -115,8 +145,10 @@ def emulator_command(
     it cannot start (port taken, bad state file, TLS files missing or unusable), 2 on a usage error.
     """
     ssl_context = _tls_context(tls_cert, tls_key)
+    apps, limits = _apps_and_limits(api_key, api_secret, app_specs, apps_file, limit_specs)
     options = EmulatorOptions(
-        apps=_collect_apps(api_key, api_secret, app_specs),
+        apps=apps,
+        limits=limits,
         state_file=state_file,
         latency_ms=latency_ms,
         fault_rate=fault_rate,

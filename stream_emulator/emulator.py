@@ -47,6 +47,8 @@ class EmulatorOptions:
     * ``strict`` - refuse (400, code 4) request fields the official spec does not define. By default they
       are accepted and ignored (neither stored nor returned), as Stream's API does; strict mode holds a
       client to the spec, to catch a misspelt or invented field.
+    * ``limits`` - an app's own rate limits, replacing Stream's documented ones for the operations named:
+      ``{api key: {operation id: (per minute, per second)}}`` (GetRateLimits and the headers report them).
     """
 
     apps: list[tuple[str, str]] = field(default_factory=lambda: [DEFAULT_APP])
@@ -58,6 +60,7 @@ class EmulatorOptions:
     stale_read_ms: float = 0
     clock: Clock | None = None
     strict: bool = False
+    limits: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
     def validate(self) -> None:
         """Raise ``ValueError`` for options no emulator can be built from."""
@@ -72,6 +75,13 @@ class EmulatorOptions:
             raise ValueError("fault_rate must be between 0 and 1")
         if self.latency_ms < 0 or self.stale_read_ms < 0:
             raise ValueError("latency_ms and stale_read_ms must not be negative")
+        unknown = set(self.limits) - set(keys)
+        if unknown:
+            raise ValueError(f"limits given for unknown app keys: {', '.join(sorted(unknown))}")
+        for app_limits in self.limits.values():
+            for operation_id, pair in app_limits.items():
+                if len(pair) != 2 or any(not isinstance(n, int) or n < 1 for n in pair):
+                    raise ValueError(f"limits of {operation_id}: expected (per minute, per second), both >= 1")
 
 
 class Emulator:
@@ -103,6 +113,8 @@ class Emulator:
             rate_limits=bool(self.options.rate_limits),
             stale_read_ms=float(self.options.stale_read_ms),
             strict=bool(self.options.strict),
+            app_limits={key: {op: (int(pair[0]), int(pair[1])) for op, pair in ops.items()}
+                        for key, ops in self.options.limits.items()},
         )
         self._core = Core(runtimes, self.builtins, self.clock, settings)
         if self._state_path and not self._state_path.exists():

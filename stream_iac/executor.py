@@ -1,6 +1,7 @@
 """The executor applies a Plan's changes, and nothing else: each change after the changes it
 depends on, independent ones in parallel, dependents of a failed change skipped. A write whose
-outcome is unknown is checked against live state before it is ever sent again."""
+outcome is unknown is checked against live state before it is ever sent again. After the writes,
+one more round of reads proves live state holds what was sent (`stream_iac.verify`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from stream_iac.api.caller import ApiCaller
 from stream_iac.api.read import read_kind
@@ -18,9 +19,13 @@ from stream_iac.kinds import BY_NAME
 from stream_iac.kinds.base import JSON, Kind
 from stream_iac.plan import Change, Plan
 from stream_iac.plan.diff import compare, strip_secrets
+from stream_iac.verify import Discrepancy, verify
 
 Status = Literal["applied", "failed", "skipped", "not_attempted"]
 MAX_WRITE_ATTEMPTS = 3
+STOP_GRACE_SECONDS = 30.0  # after a stop (SIGINT/SIGTERM), how long writes in flight may finish
+INTERRUPTED_IN_FLIGHT = ("interrupted while its write was in flight: it may or may not have taken effect; "
+                         "run plan to see live state")
 VERIFY_DELAYS = (0.0, 0.5, 1.0, 2.0)  # the API's reads can lag its writes by a few seconds
 
 
@@ -38,10 +43,14 @@ class ApplyReport:
     results: list[ChangeResult] = field(default_factory=list)
     seconds: float = 0.0
     rate_limit_wait: float = 0.0
+    verified: bool = False  # whether live state was read back after the writes (not with --no-verify)
+    discrepancies: list[Discrepancy] = field(default_factory=list)  # what live state did not keep
+    interrupted: bool = False  # stopped early (a signal): changes not started are not attempted
+    pacing: str = ""  # which rate limits the writes were paced at (Pacing.describe()), "" if not known
 
     @property
     def ok(self) -> bool:
-        return all(r.status == "applied" for r in self.results)
+        return all(r.status == "applied" for r in self.results) and not self.discrepancies
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -58,7 +67,8 @@ def _says_exists_or_missing(error: ApiError) -> bool:
 
 class Executor:
     """Applies plans through one API client: at most `parallelism` writes at once, progress
-    reported through `on_progress("start"|"done", change, result)`."""
+    reported through `on_progress("start"|"done", change, result)`; then, unless `verify` is
+    off, reads back what the applied changes touched (patiently: reads may lag writes)."""
 
     def __init__(
         self,
@@ -67,6 +77,7 @@ class Executor:
         parallelism: int = 4,
         on_progress: ProgressCallback | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        verify: bool = True,
     ) -> None:
         if parallelism < 1:
             raise UserError("--parallelism must be at least 1")
@@ -74,21 +85,43 @@ class Executor:
         self.parallelism = parallelism
         self.on_progress = on_progress
         self.sleep = sleep
+        self.verify = verify
+        self.stop_grace = STOP_GRACE_SECONDS
+        self._stopping = False
+        self._stop_event: asyncio.Event | None = None
+
+    def stop(self) -> None:
+        """Start no new write; the writes in flight may finish (for up to `stop_grace` seconds),
+        then `apply` returns its report. Safe to call from a signal handler of the loop."""
+        self._stopping = True
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     async def apply(self, plan: Plan) -> ApplyReport:
         """Make `plan`'s changes, each after those it depends on; the report has one result per
         change, in plan order (applied, failed, skipped because a dependency failed, or not
-        attempted). API errors do not raise: they are the failed results."""
+        attempted), and what verification found live that is not what was sent. API errors do not
+        raise: they are the failed results."""
         started = time.monotonic()
         results: dict[str, ChangeResult] = {}
         done = {c.address: asyncio.Event() for c in plan.changes}
         slots = asyncio.Semaphore(self.parallelism)
+        in_flight: dict[str, Change] = {}
+        self._stop_event = asyncio.Event()
+        if self._stopping:
+            self._stop_event.set()
 
         async def run(change: Change) -> None:
             try:
                 for dep in change.depends_on:
                     if dep in done:
                         await done[dep].wait()
+                if self._stopping:
+                    return  # not attempted
                 blocked = [d for d in change.depends_on if d in results and results[d].status != "applied"]
                 if blocked:
                     reason = f"depends on {', '.join(blocked)}, which was not applied"
@@ -96,24 +129,73 @@ class Executor:
                     self._progress("done", change, results[change.address])
                     return
                 async with slots:
+                    if self._stopping:
+                        return  # not attempted
+                    in_flight[change.address] = change
                     self._progress("start", change, None)
                     results[change.address] = await self._apply_one(change)
+                    del in_flight[change.address]
                     self._progress("done", change, results[change.address])
             finally:
                 done[change.address].set()
 
-        tasks = [asyncio.create_task(run(c)) for c in plan.changes]
+        tasks = [asyncio.create_task(run(c), name=c.address) for c in plan.changes]
         try:
-            await asyncio.gather(*tasks)
+            await self._run_until_done_or_stopped(tasks, in_flight)
         finally:
             for task in tasks:
                 task.cancel()
-        report = ApplyReport(seconds=time.monotonic() - started)
+        for address, change in in_flight.items():  # still in flight when the grace period ended
+            results[address] = ChangeResult(address, change.action, "failed", INTERRUPTED_IN_FLIGHT)
+        report = ApplyReport(verified=self.verify and not self._stopping, interrupted=self._stopping)
         for change in plan.changes:
             report.results.append(
                 results.get(change.address) or ChangeResult(change.address, change.action, "not_attempted")
             )
+        if report.verified:
+            applied = [c for c, r in zip(plan.changes, report.results, strict=True) if r.status == "applied"]
+            checking = asyncio.ensure_future(verify(self.api, applied, sleep=self.sleep, delays=VERIFY_DELAYS))
+            if await self._first_or_stop(checking):
+                report.discrepancies = checking.result()
+            else:  # stopped while reading back: the writes are done, the check is dropped
+                report.verified, report.interrupted = False, True
+        report.seconds = time.monotonic() - started
         return report
+
+    async def _run_until_done_or_stopped(self, tasks: list[asyncio.Task[None]], in_flight: dict[str, Change]) -> None:
+        """Wait for every change; on a stop, cancel the ones not started and give those in flight
+        up to `stop_grace` seconds. An unexpected error of a change is raised."""
+        everything = asyncio.gather(*tasks)
+        if await self._first_or_stop(everything, cancel=False):
+            return
+        for task in tasks:
+            if task.get_name() not in in_flight:
+                task.cancel()
+        await asyncio.wait(tasks, timeout=self.stop_grace)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(everything, *tasks, return_exceptions=True)
+        for task in tasks:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error
+
+    async def _first_or_stop(self, work: asyncio.Future[Any], *, cancel: bool = True) -> bool:
+        """Wait for `work`, or for a stop: whether `work` finished (its exception is raised). On a
+        stop, `work` is cancelled unless `cancel` is off."""
+        assert self._stop_event is not None
+        stopper = asyncio.ensure_future(self._stop_event.wait())
+        try:
+            await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if work.done():
+            work.result()
+            return True
+        if cancel:
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+        return False
 
     def _progress(self, event: str, change: Change, result: ChangeResult | None) -> None:
         if self.on_progress:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from stream_iac.errors import UserError
 from stream_iac.kinds import BY_NAME, KINDS
-from stream_iac.kinds.base import BUILTIN_MARK, JSON, Kind
+from stream_iac.kinds.base import JSON, Kind
 from stream_iac.paths import FieldPath, dotted, matches_any
 from stream_iac.plan.diff import strip_secrets
 from stream_iac.schema import SCHEMA_ID
@@ -55,17 +55,85 @@ class _EnvRef:
         return "${env:" + self.var + "}"
 
 
-def export_stack(live: LiveState, out_dir: str | Path, *, name: str | None = None) -> ExportResult:
-    """Write the stack for `live` into `out_dir` (created if needed)."""
+@dataclass(frozen=True)
+class _Template:
+    """A string with `${env:…}` references inside (a URL whose credentials are references)."""
+
+    parts: tuple[str | _EnvRef, ...]
+
+    def __str__(self) -> str:
+        return "".join(str(p) if isinstance(p, _EnvRef) else p.replace("${", "$${") for p in self.parts)
+
+
+_URL = re.compile(r"\Ahttps?://", re.IGNORECASE)
+_USERINFO_PASSWORD = re.compile(r"\A(https?://[^/?#@:]*:)([^/?#@]+)@", re.IGNORECASE)
+_CREDENTIAL_PARAM = re.compile(r"token|secret|key|sig|pass|pwd|auth|credential|session", re.IGNORECASE)
+
+
+def _url_credentials(text: str) -> list[str | tuple[str, str]] | None:
+    """`text` (when it is an http(s) URL holding credentials) as literal pieces and (label, value)
+    credential pieces; None when it holds none."""
+    if not _URL.match(text):
+        return None
+    spans: list[tuple[int, int, str]] = []
+    userinfo = _USERINFO_PASSWORD.match(text)
+    if userinfo:
+        spans.append((userinfo.start(2), userinfo.end(2), "password"))
+    query_at = text.find("?")
+    if query_at >= 0:
+        end = text.find("#", query_at)
+        end = len(text) if end < 0 else end
+        position = query_at + 1
+        for param in text[query_at + 1:end].split("&"):
+            name, equals, value = param.partition("=")
+            if equals and value and _CREDENTIAL_PARAM.search(name):
+                start = position + len(name) + 1
+                spans.append((start, start + len(value), re.sub(r"[^A-Za-z0-9]", "_", name).lower()))
+            position += len(param) + 1
+    if not spans:
+        return None
+    pieces: list[str | tuple[str, str]] = []
+    at = 0
+    for start, end, label in sorted(spans):
+        if start > at:
+            pieces.append(text[at:start])
+        pieces.append((label, text[start:end]))
+        at = end
+    if at < len(text):
+        pieces.append(text[at:])
+    return pieces
+
+
+Write = Callable[[Path, Any, Callable[[Any], str]], Path]
+"""How a file is written: path, the data, and how to serialise it (the CLI's Output redacts it)."""
+
+
+def _plain_write(path: Path, data: Any, serialize: Callable[[Any], str]) -> Path:
+    path.write_bytes(serialize(data).encode("utf-8"))
+    return path
+
+
+def _plain_make_folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def export_stack(live: LiveState, out_dir: str | Path, *, name: str | None = None, write: Write = _plain_write,
+                 make_folder: Callable[[Path], Path] = _plain_make_folder) -> ExportResult:
+    """Write the stack for `live` into `out_dir` (created if needed), each file through `write`
+    and each folder made with `make_folder`."""
     out = Path(out_dir)
-    _check_folder(out)
+    try:
+        _check_folder(out)
+    except OSError as exc:
+        raise UserError(f"export: cannot read the folder {out}: {exc.strerror or exc}") from None
     exporter = _Exporter(live)
     sections = {kind.name: exporter.section(kind) for kind in KINDS}
     stack_name = name or out.resolve().name or "exported"
     docs: list[tuple[str, JSON, dict[str, str]]] = [(STACK_FILE, {"stack": {"name": stack_name}}, {})]
     docs.extend((_file_name(kind), {kind.name: sections[kind.name]}, _split_line_files(kind, sections[kind.name]))
                 for kind in KINDS if kind.singleton or sections[kind.name])
-    files = _write(out, docs)
+    files = _write(out, docs, write, make_folder)
     return ExportResult(files=files, env_vars=exporter.env_vars, notes=exporter.notes)
 
 
@@ -98,7 +166,7 @@ class _Exporter:
         if problem:
             self.notes.append(f"{kind.address(obj_name)} left out: {problem}")
             return None
-        body = kind.export.filter({k: v for k, v in live_obj.items() if k != BUILTIN_MARK})
+        body = kind.export.filter(kind.declarable(live_obj))
         body = _sorted_sets(kind, strip_secrets(kind, body))
         defaults = _sorted_sets(kind, dict(kind.export.defaults(obj_name, self.live)))
         body = _without_defaults(kind, body, defaults)
@@ -107,7 +175,32 @@ class _Exporter:
             return None
         for path in kind.export.secrets(live_obj):
             self.add_secret(kind, obj_name, body, path)
-        return body
+        result: JSON = self.without_url_credentials(kind, obj_name, body, ())
+        return result
+
+    def without_url_credentials(self, kind: Kind, obj_name: str, value: Any, path: FieldPath) -> Any:
+        """URLs keep no credentials: a password in the URL, or a query parameter named like one
+        (token, key, secret, sig, …), is written as a `${env:…}` reference, as a secret field is."""
+        if isinstance(value, dict):
+            return {k: self.without_url_credentials(kind, obj_name, v, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.without_url_credentials(kind, obj_name, v, (*path, i)) for i, v in enumerate(value)]
+        if not isinstance(value, str):
+            return value
+        pieces = _url_credentials(value)
+        if pieces is None:
+            return value
+        prefix = "STREAM_" + (kind.export.env_word or kind.name) + ("" if kind.singleton else "_" + obj_name)
+        parts: list[str | _EnvRef] = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                parts.append(piece)
+                continue
+            label, _ = piece
+            var = _env_name(prefix + "_" + "_".join(str(p) for p in path) + "_" + label, self.env_vars)
+            self.env_vars[var] = f"{kind.address(obj_name)}.{dotted(path)} (the URL's {label})"
+            parts.append(_EnvRef(var))
+        return _Template(tuple(parts))
 
     def without_dangling(self, kind: Kind, obj_name: str, body: JSON) -> JSON:
         """Leave out references to objects that do not exist live (a plan would refuse them)."""
@@ -131,8 +224,9 @@ class _Exporter:
 
     def exists(self, kind_name: str, obj_name: str) -> bool:
         target = BY_NAME[kind_name]
-        return (target.singleton or not target.refs.missing_is_error
-                or obj_name in self.live.get(kind_name, {}) or target.builtin(obj_name, {}))
+        have = self.live.get(kind_name, {})
+        return (target.singleton or obj_name in have or target.builtin(obj_name, {})
+                or target.refs.unlisted(obj_name, have) is not None)  # the list may not show it
 
     def add_secret(self, kind: Kind, obj_name: str, body: JSON, path: FieldPath) -> None:
         parent: Any = body
@@ -308,24 +402,27 @@ def _stems(names: Iterable[str]) -> dict[str, str]:
     return stems
 
 
-def _write(out: Path, docs: list[tuple[str, JSON, dict[str, str]]]) -> list[Path]:
+def _write(out: Path, docs: list[tuple[str, JSON, dict[str, str]]], write: Write,
+           make_folder: Callable[[Path], Path]) -> list[Path]:
     """Each stack file, followed by the line files it names."""
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     written: list[Path] = []
     names = {file_name for file_name, _, _ in docs}
     for stale in sorted(_own_files() - names):
-        (out / stale).unlink(missing_ok=True)
+        try:
+            (out / stale).unlink(missing_ok=True)
+        except OSError as exc:
+            raise UserError(f"export: cannot remove the old {out / stale}: {exc.strerror or exc}") from None
     for file_name, doc, line_files in docs:
-        written.append(_write_text(out / file_name, HEADER + _dump(doc)))
+        written.append(write(out / file_name, doc, _stack_file))
         for relative, text in sorted(line_files.items()):
-            written.append(_write_text(out / relative, text))
+            make_folder((out / relative).parent)
+            written.append(write(out / relative, text, str))
     return written
 
 
-def _write_text(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
-    return path
+def _stack_file(doc: JSON) -> str:
+    return HEADER + _dump(doc)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -351,7 +448,7 @@ def _dump(doc: JSON) -> str:
 def _escaped(value: Any) -> Any:
     """Strings as the loader reads them back: a literal `${` is written `$${`. Keys are read as
     written, so they are not escaped."""
-    if isinstance(value, _EnvRef):
+    if isinstance(value, _EnvRef | _Template):
         return str(value)
     if isinstance(value, str):
         return value.replace("${", "$${")

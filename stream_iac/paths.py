@@ -1,17 +1,35 @@
 """Field paths and the patterns kinds use to describe them.
 
-A path is a tuple of keys and list indexes, e.g. ("event_hooks", 0, "sqs_secret").
-A pattern is a dotted string where `*` matches any one mapping key and `[]` any list index:
+A path is a tuple of keys and list indexes, e.g. ("event_hooks", 0, "sqs_secret"). A change's
+path may name a list item by its identity instead of its position: ("event_hooks", Item("id",
+"h1"), "timeout_ms"), shown as `event_hooks[id=h1].timeout_ms` (see `Fields.identities`).
+A pattern is a dotted string where `*` matches any one mapping key and `[]` any list item:
 "grants.*", "event_hooks[].sqs_secret", "datadog_info.api_key".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 FieldPath = tuple[str | int, ...]
 """Where a value sits inside a stack or an API object (not a file path)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """A list item named by the key the API identifies it by (an event hook's `id`)."""
+
+    key: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+ChangePath = tuple[str | int | Item, ...]
+"""Where a change sits inside an object: a FieldPath whose list items may be named by identity."""
 
 
 @lru_cache(maxsize=4096)
@@ -29,28 +47,29 @@ def _pattern_parts(pattern: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def matches(pattern: str, path: FieldPath) -> bool:
+def matches(pattern: str, path: ChangePath) -> bool:
     parts = _pattern_parts(pattern)
     if len(parts) != len(path):
         return False
     for part, key in zip(parts, path, strict=True):
         if part == "[]":
-            if not isinstance(key, int):
+            if not isinstance(key, int | Item):
                 return False
         elif part != "*" and part != key:
             return False
     return True
 
 
-def matches_any(patterns: Iterable[str], path: FieldPath) -> bool:
+def matches_any(patterns: Iterable[str], path: ChangePath) -> bool:
     return any(matches(p, path) for p in patterns)
 
 
-def dotted(path: FieldPath) -> str:
-    """("grants", "admin") -> "grants.admin"; ("event_hooks", 0, "url") -> "event_hooks[0].url"."""
+def dotted(path: ChangePath) -> str:
+    """("grants", "admin") -> "grants.admin"; ("event_hooks", 0, "url") -> "event_hooks[0].url";
+    ("event_hooks", Item("id", "h1"), "url") -> "event_hooks[id=h1].url"."""
     text = ""
     for key in path:
-        if isinstance(key, int):
+        if isinstance(key, int | Item):
             text += f"[{key}]"
         else:
             text += ("." if text else "") + key

@@ -4,6 +4,7 @@ with it through the yaml-language-server line), one for JSON plans."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,16 @@ class _Change(BaseModel):
     depends_on: list[str]
 
 
+class _Partial(BaseModel):
+    """A plan limited by --target: it holds only the changes of the targeted objects and of
+    what they depend on."""
+
+    model_config = ConfigDict(extra="forbid")
+    targets: list[str] = Field(description="The --target addresses (KIND.NAME, or a bare kind), as given.")
+    dependencies: list[str] = Field(
+        description="Addresses of changes included because a targeted change depends on them.")
+
+
 class _StackPlan(BaseModel):
     model_config = ConfigDict(extra="forbid")
     format_version: str = Field(pattern="^1$")
@@ -107,6 +118,8 @@ class _StackPlan(BaseModel):
     unmanaged: list[str]
     summary: _Summary
     warnings: list[str]
+    partial: _Partial | None = Field(
+        description="Set when --target limited the plan (other differences are left out); null for a whole plan.")
 
 
 class _ErrorDetail(BaseModel):
@@ -147,12 +160,25 @@ def plan_schema() -> dict[str, Any]:
     }
 
 
-def write_schemas(out_dir: str | Path) -> list[Path]:
+def write_schemas(out_dir: str | Path, *, write: Callable[[Path, Any, Callable[[Any], str]], Path] | None = None,
+                  make_folder: Callable[[Path], Path] | None = None) -> list[Path]:
+    """Write both schemas into `out_dir` (each file through `write`, the folder made with
+    `make_folder`: the CLI's Output, which reports a folder that cannot be made)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if make_folder is None:
+        out.mkdir(parents=True, exist_ok=True)
+    else:
+        make_folder(out)
     written = []
     for name, schema in (("stack.schema.json", stack_schema()), ("plan.schema.json", plan_schema())):
         path = out / name
-        path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if write is None:
+            path.write_text(_schema_text(schema), encoding="utf-8")
+        else:
+            write(path, schema, _schema_text)
         written.append(path)
     return written
+
+
+def _schema_text(schema: Any) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

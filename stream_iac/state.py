@@ -3,15 +3,18 @@ kind name -> object name -> body. Bodies hold only declared fields; secrets are 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stream_iac.errors import Location
 from stream_iac.kinds import BY_NAME
 from stream_iac.kinds.base import JSON, Context, Kind
+from stream_iac.paths import FieldPath, dotted
 
 LiveState = dict[str, dict[str, JSON]]
+Locate = Callable[[FieldPath], Location | None]  # a path inside an object's body → where it is written
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class DesiredObject:
     name: str
     body: JSON
     location: Location | None = None
+    locate: Locate | None = field(default=None, compare=False, repr=False)  # set by validate
 
 
 @dataclass
@@ -82,6 +86,48 @@ class Reference:
     target: str
 
     @property
+    def path(self) -> FieldPath:
+        """Where the source object's body, as the stack declares it, names the target (a grant's
+        permission: ("grants", "user", 1)); () when it is not written there as such (a command a
+        set expands to)."""
+        for top, value in self.source.body.items():
+            if (self.target_kind.name, self.target) not in self.kind.refs.find({top: value}):
+                continue
+            found = _find(value, self.target)
+            if found is not None:
+                return (top, *found)
+        return ()
+
+    @property
+    def place(self) -> Location | None:
+        """The file:line:column of the reference (of its object, when the path is not known)."""
+        path = self.path
+        located = self.source.locate(path) if path and self.source.locate else None
+        return located or self.source.location
+
+    @property
     def text(self) -> str:
-        where = f" ({self.source.location})" if self.source.location else ""
-        return f"{self.kind.address(self.source.name)}{where} refers to {self.target_kind.address(self.target)}"
+        """`stack.yaml:7:24: channel_types.support.grants.user[1] refers to permissions.x`."""
+        place, path = self.place, self.path
+        where = f"{place}: " if place else ""
+        field_path = f".{dotted(path)}" if path else ""
+        source, target = self.kind.address(self.source.name), self.target_kind.address(self.target)
+        return f"{where}{source}{field_path} refers to {target}"
+
+
+def _find(value: Any, target: str) -> FieldPath | None:
+    """The path of the first string equal to `target` in `value` (a value, else a mapping key)."""
+    if isinstance(value, str):
+        return () if value == target else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _find(item, target)
+            if found is not None:
+                return (key, *found)
+        return (target,) if target in value else None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _find(item, target)
+            if found is not None:
+                return (index, *found)
+    return None

@@ -35,6 +35,7 @@ class CoreSettings:
     rate_limits: bool = True
     stale_read_ms: float = 0.0
     strict: bool = False
+    app_limits: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,7 +124,8 @@ class Core:
         self.clock = clock
         self.settings = settings
         self.limiter = RateLimiter(
-            builtins.rate_limits_per_minute, builtins.rate_limit_per_second_divisor, settings.rate_limits
+            builtins.rate_limits_per_minute, builtins.rate_limit_per_second_divisor, settings.rate_limits,
+            settings.app_limits,
         )
         self.counters = RequestCounters()
         self.stats: dict[str, AppStats] = {api_key: AppStats() for api_key in apps}

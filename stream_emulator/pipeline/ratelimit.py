@@ -94,20 +94,40 @@ def rate_limit_headers(info: LimitInfo) -> dict[str, str]:
     }
 
 
-class RateLimiter:
-    """All limiters of all apps. ``limits_per_minute`` maps operation id to its per-minute limit."""
+AppLimits = dict[str, tuple[int, int]]
+"""One app's own limits: operation id -> (per minute, per second)."""
 
-    def __init__(self, limits_per_minute: dict[str, int], per_second_divisor: int, enforce: bool) -> None:
+
+class RateLimiter:
+    """All limiters of all apps. ``limits_per_minute`` maps operation id to its per-minute limit (Stream's
+    documented defaults); ``app_limits`` maps an app key to its own limits, which replace the defaults of the
+    operations they name for that app (a per-minute and a per-second window each)."""
+
+    def __init__(
+        self,
+        limits_per_minute: dict[str, int],
+        per_second_divisor: int,
+        enforce: bool,
+        app_limits: dict[str, AppLimits] | None = None,
+    ) -> None:
         self.limits_per_minute = limits_per_minute
         self.per_second_divisor = per_second_divisor
         self.enforce = enforce
+        self.app_limits = {key: dict(limits) for key, limits in (app_limits or {}).items()}
         self._limiters: dict[tuple[str, str], OperationLimiter] = {}
 
-    def minute_limit(self, operation_id: str) -> int:
+    def minute_limit(self, operation_id: str, api_key: str | None = None) -> int:
+        own = self.app_limits.get(api_key or "", {}).get(operation_id)
+        if own is not None:
+            return own[0]
         return self.limits_per_minute.get(operation_id, self.limits_per_minute["default"])
 
-    def windows_for(self, operation_id: str) -> list[Window]:
-        """Operations with a documented limit also get the documented per-second limit (per-minute / 30)."""
+    def windows_for(self, operation_id: str, api_key: str | None = None) -> list[Window]:
+        """Operations with a documented limit also get the documented per-second limit (per-minute / 30); an
+        app's own limit has both of its windows."""
+        own = self.app_limits.get(api_key or "", {}).get(operation_id)
+        if own is not None:
+            return [Window(MINUTE, own[0]), Window(SECOND, max(1, own[1]))]
         per_minute = self.minute_limit(operation_id)
         windows = [Window(MINUTE, per_minute)]
         if operation_id in self.limits_per_minute and per_minute < self.limits_per_minute["default"]:
@@ -117,7 +137,7 @@ class RateLimiter:
     def _limiter(self, api_key: str, operation_id: str) -> OperationLimiter:
         key = (api_key, operation_id)
         if key not in self._limiters:
-            self._limiters[key] = OperationLimiter(self.windows_for(operation_id))
+            self._limiters[key] = OperationLimiter(self.windows_for(operation_id, api_key))
         return self._limiters[key]
 
     def acquire(self, api_key: str, operation_id: str, now: float) -> Decision:
@@ -135,6 +155,6 @@ class RateLimiter:
         for it, as GetRateLimits asks about every documented endpoint)."""
         limiter = self._limiters.get((api_key, operation_id))
         if limiter is None:
-            limit = self.minute_limit(operation_id)
+            limit = self.minute_limit(operation_id, api_key)
             return LimitInfo(limit, limit, math.ceil(now + MINUTE))
         return limiter.info(now)

@@ -37,13 +37,15 @@ from stream_iac import __version__
 from stream_iac.api.settings import ConnectionSettings
 from stream_iac.api.throttle import Throttle, parse_rate_limit_headers
 from stream_iac.errors import ApiError, OutcomeUnknown, TransportError, UserError
-from stream_iac.secrets import redaction_forms, reveal_all, scrub, secret_values
+from stream_iac.secrets import register, reveal_all, scrub, secret_values
 
 API_PREFIX = "/api/v2"
 READ_METHODS = frozenset({"GET", "HEAD"})
 RATE_LIMIT_MAX_WAIT = 60.0
 """A 429's Retry-After (or X-RateLimit-Reset) is honoured up to this, even above max_delay."""
 ERROR_SNIPPET_CHARS = 300
+ATTEMPT_DEADLINE_FACTOR = 2.0
+"""One attempt (connect, send, the whole response) may take this many times the timeout."""
 
 NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
     httpx.ConnectError,
@@ -206,6 +208,30 @@ def _snippet(text: str, redactions: list[str]) -> str:
     return flat[:ERROR_SNIPPET_CHARS] + "…"
 
 
+class AttemptDeadline(httpx.ReadTimeout):
+    """One attempt took longer than its deadline (a server sending its answer a byte at a time)."""
+
+    def __init__(self, seconds: float, request: httpx.Request) -> None:
+        super().__init__("", request=request)
+        self.seconds = seconds
+
+
+class MalformedResponse(ApiError):
+    """A success status whose body is not the JSON object every Stream response is: the URL does
+    not lead to Stream's API (a proxy's page, another service), or the response was cut short."""
+
+    def __init__(self, operation: str, response: httpx.Response, api_message: str, host: str) -> None:
+        super().__init__(operation, response.status_code, 0, api_message)
+        content_type = response.headers.get("content-type", "no Content-Type").split(";")[0].strip()
+        text = response.content[:2000].decode("utf-8", errors="replace")
+        start = " ".join(scrub(text, []).split())[:80]
+        what = "is not JSON" if "invalid JSON" in api_message else "is not a JSON object"
+        self.message = (f"{operation}: the API answered HTTP {response.status_code} with a body that {what} "
+                        f"({content_type}, starting {start!r}); is {host} Stream's API? Check STREAM_BASE_URL "
+                        "and any proxy in between")
+        self.args = (self.message,)
+
+
 def _parse_error_body(content: bytes) -> tuple[int, str, bool] | None:
     """(code, message, unrecoverable) from Stream's error body, or None if it is not one."""
     try:
@@ -233,6 +259,8 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
 def _describe_transport_error(exc: ReadFailure, timeout: float) -> str:
     if _caused_by(exc, ssl.SSLCertVerificationError):
         return "TLS certificate verification failed"
+    if isinstance(exc, AttemptDeadline):
+        return f"the response did not complete within {exc.seconds:g} s"
     descriptions: list[tuple[type[ReadFailure], str]] = [
         (httpx.ProxyError, "proxy refused the connection"),
         (httpx.ConnectTimeout, "connection timed out"),
@@ -268,6 +296,8 @@ class StreamClient:
     ) -> None:
         self._settings = settings
         self._token = create_server_token(settings.api_secret)
+        register(settings.api_secret)  # with the command's redactor: no output may show either
+        register(self._token)
         self._throttle = throttle if throttle is not None else Throttle()
         self._retry = retry if retry is not None else RetryPolicy()
         self._log = log
@@ -317,7 +347,7 @@ class StreamClient:
             path=path,
             params=encode_query(params),
             body=body,
-            redactions=redaction_forms([*secret_values(body), self._settings.api_secret, self._token]),
+            redactions=[*secret_values(body), self._settings.api_secret, self._token],
         )
         request_id = str(uuid.uuid4())
         attempt, retry_wait = 1, 0.0
@@ -368,11 +398,18 @@ class StreamClient:
         query = urlencode({"api_key": self._settings.api_key, **call.params})
         request = httpx.Request(call.method, f"{self._base_url}{call.path}?{query}", headers=headers,
                                 content=content, extensions={"timeout": self._timeouts})
-        response = await self._transport.handle_async_request(request)
+        # httpx bounds each phase (connect, each read); a server that answers a byte at a time
+        # would still never finish, so the whole attempt is bounded too.
+        deadline = self._settings.timeout * ATTEMPT_DEADLINE_FACTOR
         try:
-            await response.aread()
-        finally:
-            await response.aclose()
+            async with asyncio.timeout(deadline):
+                response = await self._transport.handle_async_request(request)
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise AttemptDeadline(deadline, request) from None
         return response
 
     def _parse_success(self, op: str, response: httpx.Response) -> dict[str, Any]:
@@ -380,10 +417,10 @@ class StreamClient:
             return {}
         try:
             data = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(op, response.status_code, 0, "invalid JSON in response") from None
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise MalformedResponse(op, response, "invalid JSON in response", self._host) from None
         if not isinstance(data, dict):
-            raise ApiError(op, response.status_code, 0, "unexpected response: not a JSON object")
+            raise MalformedResponse(op, response, "unexpected response: not a JSON object", self._host)
         return data
 
     def _api_failure(self, call: _Call, response: httpx.Response) -> _Failure:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -34,9 +35,18 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_base_url(url: str) -> str:
+    """The base URL without a trailing slash; ConfigError when it cannot be Stream's API."""
+    if url != url.strip() or any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise ConfigError(f"base URL {url!r} contains spaces or control characters")
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ConfigError(f"base URL {url!r} must be an http(s) URL")
+    try:
+        parsed.port  # noqa: B018 - urllib checks the port only when asked
+    except ValueError:
+        raise ConfigError(f"base URL {url!r} has an invalid port (1 to 65535)") from None
+    if parsed.query or parsed.fragment:
+        raise ConfigError(f"base URL {url!r} must not have a query or fragment")
     if parsed.username or parsed.password:
         raise ConfigError("base URL must not contain a user name or password")
     if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
@@ -68,6 +78,6 @@ def resolve_settings(
         seconds = float(raw_timeout) if raw_timeout not in (None, "") else DEFAULT_TIMEOUT
     except ValueError:
         raise ConfigError(f"STREAM_TIMEOUT must be a number of seconds, got {raw_timeout!r}") from None
-    if seconds <= 0:
-        raise ConfigError("timeout must be positive")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"timeout must be a positive number of seconds, got {raw_timeout!r}")
     return ConnectionSettings(api_key=key, api_secret=secret, base_url=url, timeout=seconds)

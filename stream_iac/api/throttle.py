@@ -12,6 +12,12 @@ counting sliding windows never has to answer 429:
   `penalize()`, every later acquirer of that operation waits until the window resets.
 
 Acquirers of one operation are served in arrival order (an `asyncio.Lock` is FIFO).
+
+Before the first paced write, `fetch_app_limits` asks the app itself (`GetRateLimits`, server
+side, for the operations the plan will call) and the throttle starts from its answer: an app
+whose limits were raised is not held to the documented ones, and one whose limits are lower is
+paced at them from its first request. If that call fails, the documented limits stay, and the
+returned `Pacing` says so.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any, Literal, Protocol
 
 SAFETY = 1.03
 """Stretch factor on spacing and windows, so loopback jitter cannot push two starts into one
@@ -163,6 +170,29 @@ class Throttle:
         self._buckets: dict[str, _Bucket] = {}
         self.waited_seconds = 0.0
 
+    def start_from(self, limits: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
+        """Start from the app's own limits, as `GetRateLimits` reports them for one platform
+        (`{op: {limit, remaining, reset}}`): each op's per-minute limit replaces the documented one,
+        and quota already used in the current window (`remaining` below `limit`) counts as starts
+        that leave the window at `reset`. The per-minute limits taken."""
+        taken: dict[str, int] = {}
+        now, wall = self._clock(), self._wall_clock()
+        for op, info in limits.items():
+            if not isinstance(info, Mapping):
+                continue
+            limit, remaining, reset = info.get("limit"), info.get("remaining"), info.get("reset")
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+                continue
+            bucket = self._bucket(op)
+            bucket.per_minute = self._known_limits[op] = taken[op] = limit
+            if isinstance(remaining, int) and isinstance(reset, int | float) and 0 <= remaining < limit:
+                leaves_at = now + min(max(0.0, reset - wall), MINUTE_WINDOW)
+                stamp = leaves_at - MINUTE_WINDOW * SAFETY
+                bucket.starts.extend([stamp] * (limit - remaining))
+                if remaining == 0:
+                    bucket.block_for(now, leaves_at - now)
+        return taken
+
     def per_minute_limit(self, op: str) -> int | None:
         """The per-minute limit currently used for `op` (documented or learned)."""
         return self._bucket(op).per_minute
@@ -198,3 +228,56 @@ class Throttle:
         if bucket is None:
             bucket = self._buckets[op] = _Bucket(per_minute=self._known_limits.get(op))
         return bucket
+
+
+class _Caller(Protocol):
+    async def call(self, op: str, method: str, path: str, *, params: dict[str, Any] | None = None,
+                   body: Any = None) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """The limits an apply was paced at: `source` is "app" (its own, from `GetRateLimits`) or
+    "documented" (Stream's documented limits; `error` says why the app's were not used)."""
+
+    source: Literal["app", "documented"]
+    limits: dict[str, int | None]
+    error: str | None = None
+
+    def describe(self) -> str:
+        """One line for the apply summary, e.g. "paced at the app's limits: UpdateChannelType 600/min"."""
+        shown = ", ".join(f"{op} {n}/min" if n else f"{op} unlimited" for op, n in sorted(self.limits.items()))
+        if self.source == "app":
+            return f"paced at the app's limits: {shown or 'none'}"
+        why = f" (GetRateLimits failed: {self.error})" if self.error else ""
+        return f"paced at the documented limits{why}: {shown or 'none'}"
+
+
+RATE_LIMITS_OP = "GetRateLimits"
+
+
+async def fetch_app_limits(api: _Caller, throttle: Throttle, ops: list[str]) -> Pacing:
+    """One `GetRateLimits` call (server side, for `ops`); the throttle starts from its answer.
+    Any failure of the call (an API or transport error, an answer of another shape) leaves the
+    documented limits in place, and the `Pacing` returned says so."""
+    from stream_iac.errors import UserError
+
+    ops = sorted(set(ops))
+    if not ops:
+        return Pacing("app", {})
+    try:
+        body = await api.call(RATE_LIMITS_OP, "GET", "/rate_limits",
+                              params={"server_side": True, "endpoints": ",".join(ops)})
+    except UserError as exc:
+        return Pacing("documented", {op: throttle.per_minute_limit(op) for op in ops}, _short(str(exc)))
+    server = body.get("server_side") if isinstance(body, dict) else None
+    if not isinstance(server, dict):
+        return Pacing("documented", {op: throttle.per_minute_limit(op) for op in ops},
+                      "the answer had no server_side limits")
+    throttle.start_from({op: server[op] for op in ops if op in server})
+    return Pacing("app", {op: throttle.per_minute_limit(op) for op in ops})
+
+
+def _short(text: str, limit: int = 200) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else "unknown error"
+    return line if len(line) <= limit else line[: limit - 1] + "…"

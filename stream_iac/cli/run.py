@@ -13,13 +13,20 @@ from typing import Any, TypeVar
 
 from stream_iac.api.read import read_live
 from stream_iac.api.settings import ConnectionSettings
+from stream_iac.api.throttle import fetch_app_limits
+from stream_iac.cli.interrupts import Interrupts
+from stream_iac.cli.output import Output
 from stream_iac.cli.session import Session
 from stream_iac.errors import ConfigError, StalePlanError, UserError
 from stream_iac.executor import ApplyReport, Executor, ProgressCallback
-from stream_iac.kinds import KINDS
+from stream_iac.kinds import BY_NAME, KINDS
 from stream_iac.plan import Plan, PlanOptions, build_plan, fingerprint
-from stream_iac.plan.planfile import PlanHeader, parse_plan_document, plan_document
+from stream_iac.plan.guard import delete_problems
+from stream_iac.plan.planfile import PlanHeader, check_mac, parse_plan_document, plan_document, read_header, signed
 from stream_iac.secrets import Secret, secret_values
+from stream_iac.stack.located import absolute, shown_path
+from stream_iac.stack.resolve import read_file_reference
+from stream_iac.stack.yaml_nodes import FileProblem
 from stream_iac.state import Credentials, DesiredState, LiveState, StackMeta
 
 T = TypeVar("T")
@@ -61,11 +68,23 @@ async def plan_stack(session: Session, path: str, options: PlanOptions) -> Stack
     return StackPlan(path, desired, live, build_plan(desired, live, options), settings)
 
 
+STACKS_IN_FLIGHT = 32
+"""How many stacks `plan_stacks` reads at once."""
+
+
 async def plan_stacks(session: Session, paths: list[str], options: PlanOptions) -> list[StackPlan]:
-    """Several stacks (e.g. one app per region), read concurrently; plans in the order given."""
+    """Several stacks (e.g. one app per region), read concurrently, at most `STACKS_IN_FLIGHT`
+    at a time (a fleet of hundreds must not open thousands of connections at once); plans in the
+    order given."""
     if not paths:
         raise ConfigError("name at least one stack")
-    return list(await asyncio.gather(*(plan_stack(session, p, options) for p in paths)))
+    slots = asyncio.Semaphore(STACKS_IN_FLIGHT)
+
+    async def bounded(path: str) -> StackPlan:
+        async with slots:
+            return await plan_stack(session, path, options)
+
+    return list(await asyncio.gather(*(bounded(p) for p in paths)))
 
 
 async def read_app(session: Session) -> LiveState:
@@ -79,81 +98,149 @@ async def read_app(session: Session) -> LiveState:
 
 async def apply_plan(
     session: Session, settings: ConnectionSettings, plan: Plan, *, parallelism: int,
-    on_progress: ProgressCallback | None = None,
+    on_progress: ProgressCallback | None = None, verify: bool = True, interrupts: Interrupts | None = None,
 ) -> ApplyReport:
-    """Apply `plan` to the app `settings` name; the per-change report."""
+    """Apply `plan` to the app `settings` name, then (unless `verify` is off) read back what it
+    touched; the per-change report. With `interrupts`, SIGINT and SIGTERM stop it gracefully
+    (no new write started, those in flight finished) and the report says so."""
     client = session.client(settings)
     try:
-        report = await Executor(client, parallelism=parallelism, on_progress=on_progress).apply(plan)
+        pacing = await fetch_app_limits(client, client.throttle, write_operations(plan)) if plan.changes else None
+        executor = Executor(client, parallelism=parallelism, on_progress=on_progress, verify=verify)
+        if interrupts is None:
+            report = await executor.apply(plan)
+        else:
+            executor.stop_grace = interrupts.grace_seconds
+            with interrupts.installed(asyncio.get_running_loop(), executor.stop):
+                report = await executor.apply(plan)
         report.rate_limit_wait = client.stats.throttle_wait_seconds
+        report.pacing = pacing.describe() if pacing is not None else ""
         return report
     finally:
         await client.aclose()
 
 
+def write_operations(plan: Plan) -> list[str]:
+    """The operation ids `plan`'s writes call (a create with a follow-up also updates)."""
+    ops: set[str] = set()
+    for change in plan.changes:
+        api = BY_NAME[change.kind].api
+        endpoints = {"create": [api.create] + ([api.update] if change.followup else []),
+                     "update": [api.update], "delete": [api.delete]}.get(change.action, [])
+        ops.update(endpoint.op for endpoint in endpoints if endpoint is not None)
+    return sorted(ops)
+
+
 # ---------------------------------------------------------------- saved plans
 
 
-def save_plan(path: str, result: StackPlan) -> None:
-    """Write the plan of one stack to `path` (atomically: a temporary file, then a rename)."""
+def save_plan(path: str, result: StackPlan, output: Output) -> None:
+    """Write the plan of one stack to `path` through `output` (atomically: a temporary file, then
+    a rename), with the MAC keyed with the app's API secret. A string holding a secret value is
+    stored as a template of references (`planfile.plan_document`); a document that would still hold
+    a secret value in any form is refused, not written."""
     meta = result.desired.meta
     credentials = (
         {"api_key_env": meta.credentials.api_key_env, "api_secret_env": meta.credentials.api_secret_env}
         if meta.credentials else None
     )
     header = PlanHeader(stack_path=os.path.abspath(result.path), api_key=result.settings.api_key,
-                        base_url=result.settings.base_url, credentials=credentials)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(plan_document(result.plan, header), fh, indent=2)
-    os.replace(tmp, path)
+                        base_url=result.settings.base_url, credentials=credentials,
+                        protect=tuple(sorted(meta.protect)))
+    doc = signed(plan_document(result.plan, header, output.redactor.references()), result.settings.api_secret)
+    try:
+        output.write_json(path, doc, exact=True)
+    except UserError:
+        raise UserError(f"refusing to save the plan to {path}: it would hold a secret value that is not in a "
+                        "secret field and whose reference is not known (an encoded form of a secret, or the API "
+                        "secret). Nothing was written; apply the stack without saving its plan, or find the "
+                        "value with `stream-iac plan` (it shows (sensitive) where it is)") from None
 
 
 async def load_saved_plan(session: Session, path: str) -> StackPlan:
-    """The plan saved at `path`, after checking that no object it touches changed since it was
-    made (StalePlanError otherwise) and that it is for the app the environment names."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: not a readable saved plan ({exc})") from None
-    missing: list[str] = []
-    header, plan = parse_plan_document(doc, path, lambda ref: _resolve_secret(ref, session.env, missing))
-    if missing:
-        raise ConfigError(f"{path}: cannot apply, secrets missing: {', '.join(sorted(set(missing)))}")
+    """The plan saved at `path`, once it is known to be exactly as saved (its MAC, keyed with the
+    API secret of the app it is for) and still safe to apply: no object it touches changed since it
+    was made (StalePlanError otherwise), and no delete it makes is of a built-in, protected or
+    still referenced object, checked against live state now. Nothing is sent before all of this."""
+    doc = read_plan_file(path)
+    header = read_header(doc, path)
     creds = Credentials(**header.credentials) if header.credentials else None
-    desired = DesiredState(meta=StackMeta(name=plan.stack, root=Path(header.stack_path), credentials=creds))
-    settings = session.settings_for(desired)
+    meta = StackMeta(name=str(doc.get("stack")), root=_stack_folder(header.stack_path),
+                     protect=frozenset(header.protect), credentials=creds)
+    settings = session.settings_for(DesiredState(meta=meta))
     if settings.api_key != header.api_key:
         raise ConfigError(f"{path} was planned for API key {header.api_key}, not {settings.api_key}")
+    check_mac(doc, settings.api_secret, path)
+    missing: list[str] = []
+    plan = parse_plan_document(doc, path, lambda ref: _resolve_secret(ref, session.env, meta.root, missing))
+    if missing:
+        raise ConfigError(f"{path}: cannot apply, secrets missing: {', '.join(sorted(set(missing)))}")
     for change in plan.changes:
-        session.known_secrets.extend(secret_values(change.payload) + secret_values(change.followup))
-    kinds = [kind for kind in KINDS if kind.name in {c.kind for c in plan.changes}]
+        for value in secret_values(change.payload) + secret_values(change.followup):
+            session.redactor.add(value)
+    if not plan.changes:
+        raise UserError(f"{path} holds no changes")
     client = session.client(settings)
     try:
-        live = await read_live(client, kinds)
+        live = await read_live(client, KINDS)  # every kind: a delete may have become referenced anywhere
     finally:
         await client.aclose()
-    stale = [c.address for c in plan.changes if fingerprint(live[c.kind].get(c.name)) != c.fingerprint]
+    stale = [c.address for c in plan.changes if fingerprint(live.get(c.kind, {}).get(c.name)) != c.fingerprint]
     if stale:
         raise StalePlanError(
             f"{path} is stale: changed live since it was planned: {', '.join(stale)}. Nothing was applied; "
             "run plan again.")
-    if not plan.changes:
-        raise UserError(f"{path} holds no changes")
-    return StackPlan(path, desired, live, plan, settings)
+    unsafe = delete_problems(plan, live, meta.protect)
+    if unsafe:
+        raise StalePlanError(f"{path} cannot be applied as live state is now:\n"
+                             + "".join(f"  {problem}\n" for problem in unsafe)
+                             + "Nothing was applied; run plan again.")
+    return StackPlan(path, DesiredState(meta=meta), live, plan, settings)
 
 
-def _resolve_secret(ref: str, env: Any, missing: list[str]) -> Secret:
+def read_plan_file(path: str) -> Any:
+    """The JSON of a saved-plan file; ConfigError when it cannot be read as JSON."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the saved plan: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a saved plan (not UTF-8 text). {_SAVE_AGAIN}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not a saved plan: invalid JSON at line {getattr(exc, 'lineno', '?')} "
+                          f"({getattr(exc, 'msg', exc)}); was it cut short or edited? {_SAVE_AGAIN}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a saved plan: nested too deeply. {_SAVE_AGAIN}") from None
+
+
+_SAVE_AGAIN = "Nothing was applied; save the plan again with `stream-iac plan --out`."
+
+
+def _stack_folder(stack_path: str) -> Path:
+    """The folder a saved plan's `${file:}` references are relative to: the stack's folder (or,
+    for a one-file stack, the folder holding it)."""
+    path = Path(stack_path)
+    return path if path.is_dir() or not path.suffix else path.parent
+
+
+def _resolve_secret(ref: str, env: Any, stack_folder: Path, missing: list[str]) -> Secret:
+    """A secret reference of a saved plan → its Secret, read as `plan` read it: environment
+    variables from the environment, files by the loader's own `${file:}` reading, relative to
+    the stack's folder (whatever the working directory)."""
     source, _, name = ref.partition(":")
     if source == "env":
         if name not in env:
             missing.append(f"environment variable {name}")
             return Secret("", ref)
         return Secret(env[name], ref)
+    path = absolute(stack_folder / name)
     try:
-        return Secret(Path(name).read_text(encoding="utf-8").removesuffix("\n"), ref)
-    except OSError as exc:
-        missing.append(f"file {name} ({exc.strerror})")
+        return Secret(read_file_reference(path), ref)
+    except FileProblem as exc:
+        line = f" (line {exc.line})" if exc.line else ""
+        missing.append(f"file {shown_path(path)} {exc.message}{line}")
         return Secret("", ref)
 
 

@@ -1,5 +1,5 @@
-"""What one command run needs: environment, connection flags, and the secrets seen so far
-(so output can be scrubbed of them). Light to import: `validate` needs no HTTP stack."""
+"""What one command run needs: environment, connection flags, and the secret values seen so far
+(its `Redactor`, which every output goes through). Light to import: `validate` needs no HTTP stack."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from stream_iac.api.settings import ConnectionSettings, resolve_settings
 from stream_iac.kinds import BY_NAME
-from stream_iac.secrets import secret_values
+from stream_iac.secrets import Redactor, active_redactor, secret_values
 from stream_iac.stack.validate import load_and_validate
 from stream_iac.state import DesiredState
 
@@ -37,7 +37,16 @@ class Session:
     flags: ConnectionFlags = ConnectionFlags()
     transport_factory: TransportFactory | None = None
     log: Any = None
-    known_secrets: list[str] = field(default_factory=list)
+    redactor: Redactor = field(default_factory=lambda: active_redactor() or Redactor())
+
+    def __post_init__(self) -> None:
+        # The API secret is known before anything is loaded or printed (a stack naming its own
+        # secret variable registers that one as it is read: stack/resolve.py).
+        self.redactor.add(self.env.get("STREAM_API_SECRET", ""))
+
+    @property
+    def known_secrets(self) -> list[str]:
+        return self.redactor.values
 
     def settings_for(self, desired: DesiredState | None) -> ConnectionSettings:
         creds = desired.meta.credentials if desired else None
@@ -48,7 +57,7 @@ class Session:
         else:
             settings = resolve_settings(self.env, api_key=self.flags.api_key, base_url=self.flags.base_url,
                                         timeout=self.flags.timeout)
-        self.known_secrets.append(settings.api_secret)
+        self.redactor.add(settings.api_secret)
         return settings
 
     def client(self, settings: ConnectionSettings) -> StreamClient:
@@ -62,7 +71,8 @@ class Session:
         for kind_name, kind_objects in desired.objects.items():
             if BY_NAME[kind_name].fields.secrets:  # secrets are wrapped only at those paths
                 for obj in kind_objects.values():
-                    self.known_secrets.extend(secret_values(obj.body))
+                    for value in secret_values(obj.body):
+                        self.redactor.add(value)
         return desired
 
 

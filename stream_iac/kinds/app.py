@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from stream_iac.kinds.base import (
     JSON,
@@ -14,14 +14,26 @@ from stream_iac.kinds.base import (
     Endpoint,
     Export,
     Fields,
+    Identity,
     Kind,
     Lister,
     References,
+    Replaced,
     Shape,
     StackModel,
     StackPart,
+    Writes,
 )
-from stream_iac.kinds.common import Grants, cleared_grant_roles, grant_refs
+from stream_iac.kinds.common import (
+    INT32_MAX,
+    ROLE_NAME,
+    Grants,
+    Source,
+    cleared_grant_roles,
+    docs,
+    grant_refs,
+    spec,
+)
 from stream_iac.paths import FieldPath
 
 
@@ -30,12 +42,13 @@ class _Strict(StackPart):
 
 
 class PushConfig(_Strict):
-    version: Literal["v1", "v2", "v3"]
+    version: Annotated[Literal["v1", "v2", "v3"], spec("PushConfig.version", "enum: v1, v2, v3")]
     offline_only: bool | None = None
 
 
 class FileUploadConfig(_Strict):
-    size_limit: Annotated[int, Field(ge=0, le=104857600)] | None = None
+    size_limit: Annotated[int, Field(ge=0, le=104857600), spec(
+        "FileUploadConfig.size_limit", "format: int32, minimum: 0, maximum: 104857600")] | None = None
     allowed_file_extensions: list[str] | None = None
     blocked_file_extensions: list[str] | None = None
     allowed_mime_types: list[str] | None = None
@@ -48,12 +61,18 @@ class DataDogInfo(_Strict):
     site: str | None = None
 
 
+# The spec types EventHook.hook_type as a plain string; these are the types Stream's own tests use.
+HOOK_TYPE = Source("EventHook.hook_type: webhook, sqs, sns or pending_message (stream-py's tests against the live "
+                   "API, REFERENCE.md §4)")
+MAX_PENDING_MESSAGE_HOOKS = 2  # DOC:webhooks_overview (REFERENCE.md §4)
+
+
 class EventHook(_Strict):
-    hook_type: Literal["webhook", "sqs", "sns", "pending_message"]
+    hook_type: Annotated[Literal["webhook", "sqs", "sns", "pending_message"], HOOK_TYPE]
     enabled: bool | None = None
     event_types: list[str] | None = None
     webhook_url: str | None = None
-    timeout_ms: Annotated[int, Field(ge=0)] | None = None
+    timeout_ms: Annotated[int, Field(ge=0, le=INT32_MAX), spec("EventHook.timeout_ms", "format: int32")] | None = None
     sqs_queue_url: str | None = None
     sqs_region: str | None = None
     sqs_auth_type: str | None = None
@@ -77,9 +96,12 @@ class App(StackModel):
     async_url_enrich_enabled: bool | None = None
     auto_translation_enabled: bool | None = None
     before_message_send_hook_url: str | None = None
-    before_message_send_hook_attempt_timeout_ms: Annotated[int, Field(ge=0)] | None = None
-    cdn_expiration_seconds: Annotated[int, Field(ge=14400, le=1209600)] | None = None
-    chat_primary_use_case: (
+    before_message_send_hook_attempt_timeout_ms: Annotated[
+        int, Field(ge=0, le=INT32_MAX), spec("UpdateAppRequest.before_message_send_hook_attempt_timeout_ms",
+                                             "format: int32")] | None = None
+    cdn_expiration_seconds: Annotated[int, Field(ge=14400, le=1209600), spec(
+        "UpdateAppRequest.cdn_expiration_seconds", "format: int32, minimum: 14400, maximum: 1209600")] | None = None
+    chat_primary_use_case: Annotated[
         Literal[
             "messaging",
             "customer-support",
@@ -94,14 +116,15 @@ class App(StackModel):
             "financial",
             "sports",
             "real-money-gaming",
-        ]
-        | None
-    ) = None
+        ],
+        spec("UpdateAppRequest.chat_primary_use_case", "enum"),
+    ] | None = None
     custom_action_handler_url: str | None = None
     datadog_info: DataDogInfo | None = None
     disable_auth_checks: bool | None = None
     disable_permissions_checks: bool | None = None
-    enforce_unique_usernames: Literal["no", "app", "team"] | None = None
+    enforce_unique_usernames: Annotated[Literal["no", "app", "team"], spec(
+        "UpdateAppRequest.enforce_unique_usernames", "enum: no, app, team")] | None = None
     event_hooks: list[EventHook] | None = None
     feed_audit_logs_enabled: bool | None = None
     file_upload_config: FileUploadConfig | None = None
@@ -110,14 +133,17 @@ class App(StackModel):
     image_moderation_enabled: bool | None = None
     image_moderation_labels: list[str] | None = None
     image_upload_config: FileUploadConfig | None = None
-    max_aggregated_activities_length: Annotated[int, Field(ge=0)] | None = None
+    max_aggregated_activities_length: Annotated[int, Field(ge=0, le=INT32_MAX), spec(
+        "UpdateAppRequest.max_aggregated_activities_length", "format: int32")] | None = None
     member_custom_on_messages_enabled: bool | None = None
     moderation_enabled: bool | None = None
     moderation_webhook_url: str | None = None
     multi_tenant_enabled: bool | None = None
-    permission_version: Literal["v1", "v2"] | None = None
+    permission_version: Annotated[Literal["v1", "v2"], spec(
+        "UpdateAppRequest.permission_version", "enum: v1, v2")] | None = None
     push_config: PushConfig | None = None
-    reminders_interval: Annotated[int, Field(ge=60, le=86400)] | None = None
+    reminders_interval: Annotated[int, Field(ge=60, le=86400), spec(
+        "UpdateAppRequest.reminders_interval", "format: int32, minimum: 60, maximum: 86400")] | None = None
     sns_key: str | None = None
     sns_secret: str | None = None
     sns_topic_arn: str | None = None
@@ -125,8 +151,10 @@ class App(StackModel):
     sqs_secret: str | None = None
     sqs_url: str | None = None
     user_response_time_enabled: bool | None = None
-    user_search_disallowed_roles: Annotated[list[str], Field(max_length=10)] | None = None
-    video_primary_use_case: (
+    user_search_disallowed_roles: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=64), ROLE_NAME]], Field(max_length=10),
+        spec("UpdateAppRequest.user_search_disallowed_roles", "maxItems: 10")] | None = None
+    video_primary_use_case: Annotated[
         Literal[
             "video-calling",
             "voice-calling",
@@ -135,17 +163,33 @@ class App(StackModel):
             "ai-agents",
             "live-shopping",
             "other",
-        ]
-        | None
-    ) = None
+        ],
+        spec("UpdateAppRequest.video_primary_use_case", "enum"),
+    ] | None = None
     webhook_events: list[str] | None = None
     webhook_url: str | None = None
+
+    @field_validator("event_hooks")
+    @classmethod
+    def at_most_two_pending_message_hooks(cls, hooks: list[EventHook] | None) -> list[EventHook] | None:
+        pending = [i for i, hook in enumerate(hooks or []) if hook.hook_type == "pending_message"]
+        if len(pending) > MAX_PENDING_MESSAGE_HOOKS:
+            raise ValueError(
+                f"{len(pending)} hooks of hook_type pending_message (items {', '.join(map(str, pending))}), "
+                f"the API allows at most {MAX_PENDING_MESSAGE_HOOKS}; "
+                + docs("webhooks_overview", "up to 2 pending_message hooks").text)
+        return hooks
 
 
 FIELDS = frozenset(App.model_fields) - {"push_config"}
 SECRET_PRESENCE = frozenset({"sqs_secret", "sns_secret"})
 SECRETS = SECRET_PRESENCE | {"datadog_info.api_key", "event_hooks[].sqs_secret", "event_hooks[].sns_secret"}
 HOOK_FIELDS = frozenset(EventHook.model_fields)
+HOOK_SECRETS = frozenset({"sqs_secret", "sns_secret"})
+# UpdateApp replaces the event_hooks list (REFERENCE.md §4); a hook sent with its id is updated
+# in place, keeping its secrets when they are left out (emulator, app_settings._merge_event_hooks).
+# Hook fields the request takes that the model does not hold (id, created_at, updated_at aside).
+HOOK_EXTRA = frozenset({"callback", "failover_config"})
 
 
 def normalise(live: JSON) -> JSON:
@@ -164,10 +208,11 @@ def normalise(live: JSON) -> JSON:
 
 
 def _hook(hook: Any) -> Any:
+    """A live hook: the model's fields and its id (Fields.identities), never a secret."""
     if not isinstance(hook, dict):
         return hook
-    secrets = {"sqs_secret", "sns_secret"}
-    return {k: v for k, v in hook.items() if k in HOOK_FIELDS and v is not None and k not in secrets}
+    return {k: v for k, v in hook.items() if (k in HOOK_FIELDS or k == "id") and v is not None
+            and k not in HOOK_SECRETS}
 
 
 # What GetApp reports for a new app (builtins.json app_settings_defaults; the false flags,
@@ -242,6 +287,11 @@ KIND = Kind(
         secrets=SECRETS,
         secret_presence=SECRET_PRESENCE,
         merge_maps=frozenset({"grants"}),
+        identities={"event_hooks": Identity("id", match=("hook_type",))},
+    ),
+    writes=Writes(
+        replaces=(Replaced("event_hooks[]", extra=HOOK_EXTRA),),
+        kept_secrets=frozenset(f"event_hooks[].{secret}" for secret in HOOK_SECRETS),
     ),
     refs=References(find=references, ordering=lambda body: cleared_grant_roles(body.get("grants"))),
     export=Export(defaults=lambda name, live: EXPORT_DEFAULTS, secrets=export_secrets),

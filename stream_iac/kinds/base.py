@@ -28,6 +28,9 @@ from stream_iac.paths import FieldPath
 
 JSON = dict[str, Any]
 BUILTIN_MARK = "__builtin__"  # set on live objects the API reports as built-in; never compared
+# On live objects of kinds whose updates replace (Writes.replaces): the fields an update must carry
+# that the model does not hold, as the API returned them. Never compared, rendered or exported.
+RAW_MARK = "__raw__"
 
 Refs = list[tuple[str, str]]  # (kind, name) pairs an object refers to
 Context = Mapping[str, Mapping[str, JSON]]  # kind -> name -> body (desired over live)
@@ -125,6 +128,33 @@ class Api:
     update: Endpoint | None = None
     delete: Endpoint | None = None
 
+    def name_problem(self, name: str) -> str | None:
+        """Why `name` cannot be an object's name when a write call puts it in the request path,
+        or None (see `path_segment_problem`)."""
+        paths = [e.path for e in (self.create, self.update, self.delete) if e is not None and "{name}" in e.path]
+        return path_segment_problem(name, paths[0]) if paths else None
+
+
+# Path segments that do not survive the trip to the server: HTTP clients (httpx among them) remove
+# dot segments (RFC 3986 section 5.2.4), and an empty segment leaves the path of the collection. A
+# request for such a name reaches another resource. `quote(name, safe="")` escapes every other
+# character, so these are the only names that cannot round-trip (tests/unit/test_url_names.py
+# checks this against httpx itself).
+_UNSAFE_SEGMENTS = {
+    "": "an empty name leaves an empty segment, the path of the whole collection",
+    ".": "HTTP clients remove '.' (it means 'this folder')",
+    "..": "HTTP clients remove '..' and the segment before it (it means 'the parent folder')",
+}
+
+
+def path_segment_problem(name: str, path: str) -> str | None:
+    """Why `name`, filled into `path` at `{name}`, would not reach the object, or None."""
+    segment = quote(name, safe="")
+    if segment not in _UNSAFE_SEGMENTS:
+        return None
+    return (f"{name!r} cannot be used as a name: names go into request paths ({path}), where "
+            f"{_UNSAFE_SEGMENTS[segment]}, so the request would reach another resource")
+
 
 # ---------------------------------------------------------------- the stack's side
 
@@ -155,6 +185,7 @@ class Shape:
     normalise: Callable[[JSON], JSON]
     layout: Literal["mapping", "names", "singleton"] = "mapping"
     max_objects: int | None = None  # the API's limit on objects of this kind per app
+    max_objects_source: str = ""  # where that limit is stated, in its source's words
     name_rule: Callable[[str], str | None] = _no_problem  # a problem with a name, or None
     expand: Callable[[JSON, Context], JSON] = _as_is
     line_files: Mapping[str, str] = field(default_factory=dict)
@@ -174,6 +205,8 @@ class Fields:
     * secret_presence: secrets whose *presence* the API reports ("" when unset).
     * merge_maps: maps the API merges key by key (grants): only changed keys are sent.
     * immutable: fields that cannot change once created.
+    * identities: top-level lists whose items the API identifies by a key it assigns (event hooks
+      by `id`): compared item by item, changes named by that key (`event_hooks[id=h1].timeout_ms`).
     """
 
     sets: frozenset[str] = frozenset()
@@ -181,6 +214,38 @@ class Fields:
     secret_presence: frozenset[str] = frozenset()
     merge_maps: frozenset[str] = frozenset()
     immutable: tuple[str, ...] = ()
+    identities: Mapping[str, Identity] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How the API identifies the items of a list: by `key`, a field it assigns, which the kind's
+    normalise keeps in each live item. A stack does not name it, so a declared item is the live
+    item with the same key if it names one, else the first unclaimed live item equal to it on
+    every declared field, else the first unclaimed one with the same `match` fields (in order).
+    Other declared items are new; other live items are removed (the API replaces the list)."""
+
+    key: str
+    match: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """Where an update replaces what it writes, so whatever it leaves out is lost: the whole object
+    (`at=""`), or each item of a top-level list with an Identity (`at="event_hooks[]"`). There the
+    update carries the live value of every field the stack does not declare: the model's fields
+    from the live object, and the `extra` fields the write call takes that the model does not
+    hold (the reader keeps those under RAW_MARK). Secrets are never carried (the API does not
+    return them): those in `Writes.kept_secrets` the API keeps when a write leaves them out; any
+    other secret the stack declares is sent with every update of the object or item."""
+
+    at: str = ""
+    extra: frozenset[str] = frozenset()
+
+    @property
+    def list_field(self) -> str | None:
+        """The list whose items are replaced, or None for the whole object."""
+        return self.at.removesuffix("[]") if self.at.endswith("[]") else None
 
 
 def _create_whole(body: JSON) -> tuple[JSON, JSON]:
@@ -191,14 +256,18 @@ def _create_whole(body: JSON) -> tuple[JSON, JSON]:
 class Writes:
     """What the write calls must carry.
 
-    * full_update: the update replaces the object, so it sends every declared field.
+    * replaces: where the update replaces what it writes (see Replaced); elsewhere it changes
+      only the fields it sends.
+    * kept_secrets: secrets the API keeps when a write of their object (or item) leaves them out;
+      sent only on create, for a new item, when the API reports them unset, and on --rotate-secrets.
     * required_on_update: fields every update must carry (from the stack, else from live).
     * create_defaults: values a create sends for fields the stack leaves out.
     * split_create: a create body → (what the create call takes, what an update right after
       must set); for kinds whose create call refuses some fields or values.
     """
 
-    full_update: bool = False
+    replaces: tuple[Replaced, ...] = ()
+    kept_secrets: frozenset[str] = frozenset()
     required_on_update: tuple[str, ...] = ()
     create_defaults: Mapping[str, Any] = field(default_factory=dict)
     split_create: Callable[[JSON], tuple[JSON, JSON]] = _create_whole
@@ -208,19 +277,30 @@ def _no_refs(body: JSON) -> Refs:
     return []
 
 
+def _listed(name: str, live: Mapping[str, JSON]) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class References:
     """What an object refers to (kind, name), read from a body in the API's form.
 
     * find: references whose target must exist.
     * ordering: objects a write must wait for when the plan creates them, but that need not exist.
-    * missing_is_error: whether a reference to an unknown object *of this kind* stops a plan, or
-      only warns (for kinds whose list call may not show every built-in).
+    * unlisted: given a name and every live object *of this kind*, why the live list may not show
+      an object of that name although it exists, or None. A reference to an object that is neither
+      built-in, declared nor live stops a plan, like every other reference mistake, unless this
+      gives a reason (the list is known to be incomplete): then the plan warns, with the reason.
+    * needs: what writing an object of this kind needs of a singleton object (the app's push
+      version, for push providers): singleton kind → a check of that object's body (the fields the
+      stack declares, over the live ones at plan time) giving (path in that body, problem) or None.
+      validate runs it on what the stack declares; plan on what the app will hold.
     """
 
     find: Callable[[JSON], Refs] = _no_refs
     ordering: Callable[[JSON], Refs] = _no_refs
-    missing_is_error: bool = True
+    unlisted: Callable[[str, Mapping[str, JSON]], str | None] = _listed
+    needs: Mapping[str, Callable[[JSON], tuple[FieldPath, str] | None]] = field(default_factory=dict)
 
 
 def _never(name: str, live: JSON) -> bool:
@@ -297,3 +377,14 @@ class Kind:
     def builtin(self, name: str, live: JSON) -> bool:
         """Whether object `name` (live as `live`, or {} when only the name is known) is built-in."""
         return name in self.builtins.names or bool(live.get(BUILTIN_MARK)) or self.builtins.detect(name, live)
+
+    def declarable(self, live: JSON) -> JSON:
+        """A live object with only what a stack can declare: without the marks the reader adds,
+        and without the keys the API identifies list items by (Fields.identities)."""
+        out = {k: v for k, v in live.items() if k not in (BUILTIN_MARK, RAW_MARK)}
+        for list_field, identity in self.fields.identities.items():
+            items = out.get(list_field)
+            if isinstance(items, list):
+                out[list_field] = [{k: v for k, v in item.items() if k != identity.key} if isinstance(item, dict)
+                                   else item for item in items]
+        return out

@@ -7,17 +7,24 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from stream_iac.kinds.base import JSON, Api, Builtins, Endpoint, Export, Fields, Kind, Lister, Shape, StackModel
-from stream_iac.kinds.common import BUILTIN_BLOCKLISTS, pick
+from stream_iac.kinds.common import BUILTIN_BLOCKLISTS, docs, pick, spec
 
 MAX_WORDS = 10_000
 MAX_WORD_LENGTH = 40
+# REFERENCE.md §7 (WEB:getstream.io/chat/docs/php/block_lists/ and the moderation filters page)
+BLOCKLIST_NAME = spec("CreateBlockListRequest.name", "maxLength: 255")
+WORDS_LIMITS = docs("block_lists", "a block list can have up to 10,000 words; each word up to 40 characters; "
+                    "words must be lowercase")
 
 
 class Blocklist(StackModel):
     """A blocklist; `words_file` (one word per line) may stand in for `words`."""
 
-    type: Literal["word", "regex", "domain", "domain_allowlist", "email", "email_allowlist"] | None = None
-    words: Annotated[list[str], Field(max_length=MAX_WORDS)]
+    type: Annotated[
+        Literal["word", "regex", "domain", "domain_allowlist", "email", "email_allowlist"],
+        spec("CreateBlockListRequest.type", "One of: regex, domain, domain_allowlist, email, email_allowlist, word"),
+    ] | None = None
+    words: Annotated[list[str], Field(max_length=MAX_WORDS), WORDS_LIMITS]
     team: str | None = None
     is_leet_check_enabled: bool | None = None
     is_plural_check_enabled: bool | None = None
@@ -32,11 +39,12 @@ class Blocklist(StackModel):
         kind = info.data.get("type") or "word"
         if kind == "word" and words and max(map(len, words)) > MAX_WORD_LENGTH:
             word = next(w for w in words if len(w) > MAX_WORD_LENGTH)
-            raise ValueError(f"word {word[:50]!r} is longer than {MAX_WORD_LENGTH} characters")
+            raise ValueError(f"word {word[:50]!r} is longer than {MAX_WORD_LENGTH} characters; {WORDS_LIMITS.text}")
         joined = "\n".join(words)
         if kind != "regex" and joined != joined.lower():
             word = next(w for w in words if w != w.lower())
-            raise ValueError(f"word {word!r} must be lowercase")
+            raise ValueError(f"word {word!r} must be lowercase (only regex lists may hold capitals); "
+                             f"{WORDS_LIMITS.text}")
         if not all(w.strip() for w in words):
             raise ValueError("words must not be empty")
         if len(set(words)) != len(words):
@@ -66,12 +74,16 @@ EXPORT_DEFAULTS: JSON = {
 def valid_name(name: str) -> str | None:
     if name in BUILTIN_BLOCKLISTS:
         return "built-in blocklist; it cannot be changed"
-    return "blocklist names are at most 255 characters" if len(name) > 255 else None
+    if len(name) > 255:
+        return f"blocklist names are at most 255 characters; {BLOCKLIST_NAME.text}"
+    return None
 
 
 KIND = Kind(
     name="blocklists",
     shape=Shape(model=Blocklist, normalise=normalise, max_objects=15, name_rule=valid_name,
+                max_objects_source='Stream docs (block_lists): "≤ 15 blocklists per app in total alongside advanced '
+                                   'filters" (the built-in one does not count)',
                 line_files={"words_file": "words"}, noun="blocklist"),
     api=Api(
         read=Lister(op="ListBlockLists", path="/blocklists", key="blocklists", page_size=200),

@@ -27,19 +27,23 @@ from stream_iac.kinds.common import (
     BUILTIN_CHANNEL_TYPES,
     BUILTIN_COMMANDS,
     COMMAND_SETS,
+    INT32_MAX,
     Grants,
     cleared_grant_roles,
     grant_refs,
+    spec,
 )
 
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 Behavior = Literal["flag", "block", "shadow_block"]
+THRESHOLD = spec("LabelThresholds.flag/block", "format: float, minimum: 0, maximum: 1")
+BEHAVIOR = spec("UpdateChannelTypeRequest.blocklist_behavior", "One of: flag, block, shadow_block")
 
 
 class ThresholdLevel(StackPart):
-    flag: Annotated[float, Field(ge=0, le=1)] | None = None
-    block: Annotated[float, Field(ge=0, le=1)] | None = None
+    flag: Annotated[float, Field(ge=0, le=1), THRESHOLD] | None = None
+    block: Annotated[float, Field(ge=0, le=1), THRESHOLD] | None = None
 
 
 class AutomodThresholds(StackPart):
@@ -49,8 +53,9 @@ class AutomodThresholds(StackPart):
 
 
 class BlocklistOption(StackPart):
-    blocklist: Annotated[str, Field(min_length=1, max_length=255)]
-    behavior: Behavior
+    blocklist: Annotated[str, Field(min_length=1, max_length=255), spec(
+        "CreateBlockListRequest.name", "maxLength: 255")]
+    behavior: Annotated[Behavior, spec("BlockListOptions.behavior", "One of: flag, block, shadow_block")]
 
 
 class ChatPreferences(StackPart):
@@ -67,17 +72,24 @@ class ChatPreferences(StackPart):
 class ChannelType(StackModel):
     """A channel type. Built-in types (messaging, livestream, team, gaming, commerce) may be declared too."""
 
-    automod: Literal["disabled", "simple", "AI"] | None = None
-    automod_behavior: Behavior | None = None
-    max_message_length: Annotated[int, Field(ge=0, le=20000)] | None = None
+    automod: Annotated[Literal["disabled", "simple", "AI"], spec(
+        "CreateChannelTypeRequest.automod", "Automod. One of: disabled, simple, AI")] | None = None
+    # CreateChannelType takes flag or block; shadow_block is set by an update right after the create.
+    automod_behavior: Annotated[Behavior, spec(
+        "UpdateChannelTypeRequest.automod_behavior", "enum: flag, block, shadow_block")] | None = None
+    # The spec states the maximum for updates (creates have none): any value is updated some day.
+    max_message_length: Annotated[int, Field(ge=0, le=20000), spec(
+        "UpdateChannelTypeRequest.max_message_length", "format: int32, maximum: 20000")] | None = None
     automod_thresholds: AutomodThresholds | None = None
     allowed_flag_reasons: list[str] | None = None
     blocklist: str | None = None
-    blocklist_behavior: Behavior | None = None
+    blocklist_behavior: Annotated[Behavior, BEHAVIOR] | None = None
     blocklists: list[BlocklistOption] | None = None
-    commands: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = None
+    commands: list[Annotated[str, Field(min_length=1, max_length=255), spec(
+        "CreateCommandRequest.name", "minLength: 1, maxLength: 255")]] | None = None
     grants: Grants | None = None
-    message_retention: Annotated[str, Field(pattern=r"^(infinite|[0-9]+)$")] | None = None
+    message_retention: Annotated[str, Field(pattern=r"^(infinite|[0-9]+)$"), spec(
+        "CreateChannelTypeRequest.message_retention", "Message retention. One of: infinite, numeric")] | None = None
     typing_events: bool | None = None
     read_events: bool | None = None
     connect_events: bool | None = None
@@ -98,9 +110,15 @@ class ChannelType(StackModel):
     polls: bool | None = None
     skip_last_msg_update_for_system_msgs: bool | None = None
     shared_locations: bool | None = None
-    partition_size: Annotated[int, Field(ge=0)] | None = None
-    partition_ttl: Annotated[str, Field(pattern=r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")] | None = None
-    push_level: Literal["all", "all_mentions", "mentions", "direct_mentions", "none"] | None = None
+    # Updates take >= 0, but a declared value is also what a create sends, and creates take >= 10.
+    partition_size: Annotated[int, Field(ge=10, le=INT32_MAX), spec(
+        "CreateChannelTypeRequest.partition_size", "format: int32, minimum: 10")] | None = None
+    partition_ttl: Annotated[str, Field(pattern=r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"), spec(
+        "CreateChannelTypeRequest.partition_ttl", "format: duration, example: 24h")] | None = None
+    push_level: Annotated[
+        Literal["all", "all_mentions", "mentions", "direct_mentions", "none"],
+        spec("CreateChannelTypeRequest.push_level", "One of: all, all_mentions, mentions, direct_mentions, none"),
+    ] | None = None
     chat_preferences: ChatPreferences | None = None
 
 
@@ -226,12 +244,13 @@ def split_create(body: JSON) -> tuple[JSON, JSON]:
 
 
 def valid_name(name: str) -> str | None:
-    return None if NAME_RE.fullmatch(name) else "channel type names use letters, digits, '_' and '-'"
+    return None if NAME_RE.fullmatch(name) else "channel type names use letters, digits, '_' and '-' (1 to 64)"
 
 
 KIND = Kind(
     name="channel_types",
     shape=Shape(model=ChannelType, normalise=normalise, max_objects=50, name_rule=valid_name,
+                max_objects_source='Stream docs (channel_features): "hard limit 50 channel types per app"',
                 expand=expand_commands, noun="channel type"),
     api=Api(
         read=Lister(op="ListChannelTypes", path="/chat/channeltypes", key="channel_types"),

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import Field
 
 from stream_iac.kinds.base import JSON
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a limit on a field comes from, in its source's words. Put it in the field's
+    `Annotated[...]` next to the `Field(...)` holding the limit: when validate refuses a value of
+    the field, the message quotes it (stack/diagnostics.py)."""
+
+    text: str
+
+
+def spec(schema_field: str, words: str) -> Source:
+    """A limit stated by Stream's OpenAPI spec (../shared/stream-api/openapi-subset.json)."""
+    return Source(f'Stream API spec: {schema_field} "{words}"')
+
+
+def docs(page: str, words: str) -> Source:
+    """A limit stated by Stream's documentation (REFERENCE.md cites the page)."""
+    return Source(f'Stream docs ({page}): "{words}"')
+
+
+# Every integer field of the requests stream-iac sends is "format: int32" in the spec (none is
+# int64), so none may exceed this, whatever other bound it has.
+INT32_MAX = 2**31 - 1
 
 BUILTIN_CHANNEL_TYPES = frozenset({"messaging", "livestream", "team", "gaming", "commerce"})
 BUILTIN_COMMANDS = frozenset({"giphy", "ban", "unban", "mute", "unmute"})
@@ -26,9 +51,13 @@ BUILTIN_ROLES = frozenset(
 )
 BUILTIN_BLOCKLISTS = frozenset({"profanity_en_2020_v1"})
 
+ROLE_NAME = Source('Stream API spec: CreateRoleRequest.name "maxLength: 64"; an empty name cannot be created '
+                   "or deleted (DELETE /roles/{name})")
+PERMISSION_ID = spec("CreatePermissionRequest.id", "maxLength: 255")
 Name = Annotated[str, Field(min_length=1, max_length=255)]
-PermissionId = Annotated[str, Field(min_length=1, max_length=255)]
-Grants = dict[Annotated[str, Field(min_length=1, max_length=64)], list[PermissionId]]
+RoleName = Annotated[str, Field(min_length=1, max_length=64), ROLE_NAME]
+PermissionId = Annotated[str, Field(min_length=1, max_length=255), PERMISSION_ID]
+Grants = dict[RoleName, list[PermissionId]]
 
 
 def grant_refs(grants: Any) -> list[tuple[str, str]]:

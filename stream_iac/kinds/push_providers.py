@@ -1,12 +1,16 @@
-"""Push providers: /api/v2/push_providers (REFERENCE.md §9). Upsert replaces the provider,
-so an update sends the whole declared provider, credentials included. Providers need the
-app's push_config.version to be v2 or v3, so they depend on the app."""
+"""Push providers: /api/v2/push_providers (REFERENCE.md §9). Upsert is taken to replace the
+provider (Stream does not document a merge), so an update sends the whole declared provider,
+credentials included, and carries the live value of every field the stack leaves out. Credentials
+the stack does not declare cannot be carried (the API never returns them); the emulator keeps
+them (its assumption 12). Providers need the app's push_config.version to be v2 or v3, so they
+depend on the app."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from stream_iac.kinds.base import (
     JSON,
@@ -17,11 +21,12 @@ from stream_iac.kinds.base import (
     Kind,
     Lister,
     References,
+    Replaced,
     Shape,
     StackModel,
     Writes,
 )
-from stream_iac.kinds.common import pick
+from stream_iac.kinds.common import Source, pick, spec
 
 SECRETS = frozenset(
     {
@@ -36,14 +41,28 @@ SECRETS = frozenset(
 
 TYPE_PREFIX = {"apn": "apn_", "firebase": "firebase_", "huawei": "huawei_", "xiaomi": "xiaomi_"}
 
+# REFERENCE.md §4 "Push credential validation" (JSIT serverside.js): with token auth Stream refuses
+# an APN config missing its bundle id (a provider's apn_topic), key id or team id.
+APN_TOKEN_FIELDS = ("apn_key_id", "apn_team_id", "apn_topic")
+APN_TOKEN_SOURCE = Source("Stream's live API tests (REFERENCE.md §4, push credential validation): "
+                          '"missing bundle_id/key_id/team_id with token auth ⇒ 400"')
+# REFERENCE.md §9: firebase_credentials is the service-account JSON; the API answers other text
+# with "firebase credentials are invalid" (ISS stream-chat-js#1006).
+FIREBASE_CREDENTIALS_SOURCE = Source('REFERENCE.md §9: "firebase_credentials (service-account JSON)"; the API '
+                                     'answers anything else with "firebase credentials are invalid"')
+
 
 class PushProvider(StackModel):
     """A named push provider; credentials must come from ${env:} or ${file:}."""
 
-    type: Literal["apn", "firebase", "huawei", "xiaomi"]
-    description: Annotated[str, Field(max_length=128)] | None = None
-    disabled_reason: Annotated[str, Field(max_length=255)] | None = None
-    apn_auth_type: Literal["token", "certificate"] | None = None
+    type: Annotated[Literal["apn", "firebase", "huawei", "xiaomi"], spec(
+        "DeletePushProvider.type", "enum: apn, firebase, huawei, xiaomi")]
+    description: Annotated[str, Field(max_length=128), spec(
+        "PushProviderRequest.description", "maxLength: 128")] | None = None
+    disabled_reason: Annotated[str, Field(max_length=255), spec(
+        "PushProviderRequest.disabled_reason", "maxLength: 255")] | None = None
+    apn_auth_type: Annotated[Literal["token", "certificate"], spec(
+        "APNConfig.auth_type", "enum: certificate, token")] | None = None
     apn_key_id: str | None = None
     apn_team_id: str | None = None
     apn_topic: str | None = None
@@ -74,6 +93,45 @@ class PushProvider(StackModel):
             raise ValueError(f"fields {', '.join(sorted(foreign))} do not apply to a {self.type} provider")
         return self
 
+    @model_validator(mode="after")
+    def apn_token_auth_is_complete(self) -> PushProvider:
+        """Token authentication needs the key id, team id and topic: the API refuses the provider
+        without them. (What a provider without apn_auth_type is taken for is not established.)"""
+        if self.type != "apn" or self.apn_auth_type != "token":
+            return self
+        missing = [name for name in APN_TOKEN_FIELDS if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"an apn provider with token authentication needs {', '.join(missing)} "
+                             f"(apn_topic is the app's bundle id); {APN_TOKEN_SOURCE.text}")
+        return self
+
+    @field_validator("firebase_credentials")
+    @classmethod
+    def credentials_are_a_json_object(cls, value: str | None) -> str | None:
+        """Never shows the value: it is a secret. Empty (a variable missing under
+        --allow-missing-env, or an empty secret, which validate refuses on its own) is left alone."""
+        if not value:
+            return value
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"must be JSON text (the service-account key file), but it does not parse "
+                             f"(line {exc.lineno}, column {exc.colno}); {FIREBASE_CREDENTIALS_SOURCE.text}") from None
+        if not isinstance(parsed, dict):
+            raise ValueError(f"must be a JSON object (the service-account key file), not a JSON "
+                             f"{_json_type(parsed)}; {FIREBASE_CREDENTIALS_SOURCE.text}")
+        return value
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "null" if value is None else "number"
+
 
 FIELDS = frozenset(PushProvider.model_fields) - SECRETS
 
@@ -100,15 +158,32 @@ def export_filter(live: JSON) -> JSON:
     return {k: v for k, v in live.items() if not k.startswith(foreign)}
 
 
+PUSH_VERSION_SOURCE = Source('Stream docs (push_providers_and_multi_bundle): provider endpoints "only work when app '
+                             'push is v2 or v3 (push_config.version)" (REFERENCE.md §9)')
+
+
+def push_version_allows_providers(app: JSON) -> tuple[tuple[str, ...], str] | None:
+    """The app's push version must be v2 or v3 for providers to be written (unknown: no problem)."""
+    version = (app.get("push_config") or {}).get("version")
+    if version in (None, "v2", "v3"):
+        return None
+    return (("push_config", "version"), f"push providers need the app's push_config.version to be v2 or v3, "
+                                         f"and it would be {version}; {PUSH_VERSION_SOURCE.text}")
+
+
 def valid_name(name: str) -> str | None:
-    return None if 1 <= len(name) <= 36 else "push provider names are 1 to 36 characters"
+    if 1 <= len(name) <= 36:
+        return None
+    return "push provider names are 1 to 36 characters; " + spec("PushProviderRequest.name",
+                                                                "minLength: 1, maxLength: 36").text
 
 
 UPSERT = Endpoint("UpsertPushProvider", "POST", "/push_providers", name_field="name", wrap="push_provider")
 
 KIND = Kind(
     name="push_providers",
-    shape=Shape(model=PushProvider, normalise=normalise, max_objects=25, name_rule=valid_name, noun="push provider"),
+    shape=Shape(model=PushProvider, normalise=normalise, max_objects=25, name_rule=valid_name, noun="push provider",
+                max_objects_source='Stream docs (push_providers_and_multi_bundle): "≤ 25 push providers per app"'),
     api=Api(
         read=Lister(op="ListPushProviders", path="/push_providers", key="push_providers"),
         create=UPSERT,
@@ -116,8 +191,9 @@ KIND = Kind(
         delete=Endpoint("DeletePushProvider", "DELETE", "/push_providers/{type}/{name}"),
     ),
     fields=Fields(secrets=SECRETS, immutable=("type",)),
-    writes=Writes(full_update=True),
-    refs=References(find=lambda body: [("app", "app")]),
+    # disabled_at is returned and taken by the upsert, but not a stack field.
+    writes=Writes(replaces=(Replaced(extra=frozenset({"disabled_at"})),)),
+    refs=References(find=lambda body: [("app", "app")], needs={"app": push_version_allows_providers}),
     export=Export(defaults=lambda name, live: {"apn_development": False}, secrets=export_secrets, env_word="PUSH",
                   filter=export_filter),
 )

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from stream_iac.kinds.base import JSON, Api, Endpoint, Kind, Lister, Shape, StackModel, Writes
+from stream_iac.kinds.base import JSON, Api, Endpoint, Kind, Lister, Replaced, Shape, StackModel, Writes
+from stream_iac.kinds.common import spec
 
 POLICIES = ("old-messages", "inactive-channels")
 
@@ -15,7 +16,8 @@ POLICIES = ("old-messages", "inactive-channels")
 class RetentionPolicy(StackModel):
     """Hard-delete messages or channels older than max_age_hours (24 to 43800)."""
 
-    max_age_hours: Annotated[int, Field(ge=24, le=43800)]
+    max_age_hours: Annotated[int, Field(ge=24, le=43800), spec(
+        "SetRetentionPolicyRequest.max_age_hours", "format: int32, minimum: 24, maximum: 43800")]
 
 
 def normalise(live: JSON) -> JSON:
@@ -25,7 +27,10 @@ def normalise(live: JSON) -> JSON:
 
 
 def valid_policy(name: str) -> str | None:
-    return None if name in POLICIES else f"policy must be one of: {', '.join(POLICIES)}"
+    if name in POLICIES:
+        return None
+    return (f"policy must be one of: {', '.join(POLICIES)}; "
+            + spec("SetRetentionPolicyRequest.policy", "enum: old-messages, inactive-channels").text)
 
 
 SET = Endpoint("SetRetentionPolicy", "POST", "/chat/retention_policy", name_field="policy")
@@ -39,5 +44,5 @@ KIND = Kind(
         update=SET,
         delete=Endpoint("DeleteRetentionPolicy", "POST", "/chat/retention_policy/delete", name_field="policy"),
     ),
-    writes=Writes(full_update=True),
+    writes=Writes(replaces=(Replaced(),)),  # SetRetentionPolicy takes the whole policy
 )

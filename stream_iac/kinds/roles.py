@@ -4,7 +4,7 @@ permissions are grants, managed on the app and on channel types."""
 from __future__ import annotations
 
 from stream_iac.kinds.base import JSON, Api, Builtins, Endpoint, Kind, Lister, Shape, StackModel
-from stream_iac.kinds.common import BUILTIN_ROLES
+from stream_iac.kinds.common import BUILTIN_ROLES, ROLE_NAME
 
 
 class Role(StackModel):
@@ -18,12 +18,13 @@ def normalise(live: JSON) -> JSON:
 def valid_name(name: str) -> str | None:
     if name in BUILTIN_ROLES:
         return "built-in role; declare only custom roles"
-    return "role names are at most 64 characters" if len(name) > 64 else None
+    return f"role names are at most 64 characters; {ROLE_NAME.text}" if len(name) > 64 else None
 
 
 KIND = Kind(
     name="roles",
     shape=Shape(model=Role, normalise=normalise, layout="names", max_objects=25, name_rule=valid_name,
+                max_objects_source='Stream docs (chat_permission_policies): "up to 25 custom roles per app"',
                 noun="role"),
     api=Api(
         read=Lister(op="ListRoles", path="/roles", key="roles"),

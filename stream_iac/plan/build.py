@@ -14,7 +14,9 @@ from stream_iac.kinds import BY_NAME, KINDS
 from stream_iac.kinds.base import JSON, Context, Kind
 from stream_iac.paths import dotted
 from stream_iac.plan.diff import FieldChange, compare, create_payloads, secret_paths_in, strip_secrets, update_payload
-from stream_iac.plan.order import link_dependencies, only_targets, ordered
+from stream_iac.plan.order import link_dependencies, ordered
+from stream_iac.plan.targets import Partial, targeted
+from stream_iac.stack.diagnostics import did_you_mean
 from stream_iac.state import DesiredState, LiveState
 
 Action = Literal["create", "update", "delete"]
@@ -64,6 +66,7 @@ class Plan:
     changes: list[Change]
     unmanaged: list[str]
     warnings: list[str] = field(default_factory=list)
+    partial: Partial | None = None  # set when --target limits the plan
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "delete": 0}
@@ -88,6 +91,7 @@ class Plan:
             "unmanaged": self.unmanaged,
             "summary": self.summary(),
             "warnings": self.warnings,
+            "partial": self.partial.to_json() if self.partial else None,
         }
 
 
@@ -126,14 +130,16 @@ def build_plan(desired: DesiredState, live: LiveState, options: PlanOptions = Pl
     changes.extend(_delete(BY_NAME[k], name, live[k][name]) for k, name in deleted)
     warnings: list[str] = []
     problems.extend(_reference_problems(desired, live, context, warnings))
+    problems.extend(_needs_problems(changes, desired, live))
     problems.extend(_still_referenced(deleted, desired, context, live))
     if problems:
         raise UserError("cannot plan:\n" + "\n".join(f"  {p}" for p in problems))
     link_dependencies(changes, desired, context)
+    partial = None
     if options.targets:
-        changes = only_targets(changes, options.targets)
+        changes, partial = targeted(changes, options.targets, desired, live)
     return Plan(stack=desired.meta.name, changes=ordered(changes), unmanaged=unmanaged,
-                warnings=sorted(set(warnings)))
+                warnings=sorted(set(warnings)), partial=partial)
 
 
 def _not_declared(
@@ -157,7 +163,8 @@ def _not_declared(
 
 def _prunable(desired: DesiredState, kind: Kind, name: str, options: PlanOptions) -> bool:
     pruned = options.prune or kind.name in desired.meta.prune
-    return pruned and kind.api.delete is not None and kind.address(name) not in desired.meta.protect
+    return (pruned and kind.api.delete is not None and kind.address(name) not in desired.meta.protect
+            and kind.api.name_problem(name) is None)  # a delete for '..' would reach another path
 
 
 def _change_for(
@@ -195,7 +202,7 @@ def _change_for(
 
 
 def _delete(kind: Kind, name: str, live_obj: JSON) -> Change:
-    before = strip_secrets(kind, live_obj)
+    before = strip_secrets(kind, kind.declarable(live_obj))
     return Change(kind.address(name), kind.name, name, "delete", before, None, [], [], live=live_obj,
                   fingerprint=fingerprint(live_obj))
 
@@ -214,14 +221,45 @@ def _reference_problems(desired: DesiredState, live: LiveState, context: Context
     problems: list[str] = []
     for ref in desired.references(context):
         decl, target = ref.target_kind, ref.target
-        if desired.has(decl.name, target) or target in live.get(decl.name, {}) or decl.builtin(target, {}):
+        have = live.get(decl.name, {})
+        if desired.has(decl.name, target) or target in have or decl.builtin(target, {}):
             continue
-        text = f"{ref.text}, which is neither built-in, declared in the stack, nor live"
-        (problems if decl.refs.missing_is_error else warnings).append(text)
+        unlisted = decl.refs.unlisted(target, have)  # the live list is known to be incomplete
+        if unlisted:
+            warnings.append(f"{ref.text}, which is not live as far as the list shows: {unlisted}")
+            continue
+        known = {*desired.bodies(decl.name), *have, *decl.builtins.names}
+        problems.append(f"{ref.text}, which is neither built-in, declared in the stack, nor live"
+                        f"{did_you_mean(target, sorted(known))}")
     return problems
 
 
-def _after_apply(kind: Kind, live_obj: JSON | None, desired_body: JSON | None) -> JSON:
+def _needs_problems(changes: list[Change], desired: DesiredState, live: LiveState) -> list[str]:
+    """What a write needs of a singleton object (References.needs), checked on that object as the
+    plan leaves it: a push provider written while the app's push version would be v1."""
+    problems: list[str] = []
+    written = {c.kind for c in changes if c.action != "delete"}
+    for kind in KINDS:
+        if kind.name not in written:
+            continue
+        for target_name, check in kind.refs.needs.items():
+            target = BY_NAME[target_name]
+            body = desired.bodies(target_name).get(target_name)
+            problem = check(after_apply(target, live.get(target_name, {}).get(target_name), body))
+            if problem:
+                path, text = problem
+                field_address = f"{target.address(target_name)}.{dotted(path)}"
+                declared = desired.objects.get(target_name, {}).get(target_name)
+                if declared and body and path[0] in body:
+                    where = declared.locate(path) if declared.locate else declared.location
+                    problems.append(f"{where}: {kind.name}: {text} (as the stack sets {field_address})" if where
+                                    else f"{kind.name}: {text} (as the stack sets {field_address})")
+                else:
+                    problems.append(f"{kind.name}: {text} (as {field_address} is live; set it in the stack)")
+    return problems
+
+
+def after_apply(kind: Kind, live_obj: JSON | None, desired_body: JSON | None) -> JSON:
     """What an object will look like once the plan is applied (undeclared fields keep their
     live value; in maps the API merges key by key, an empty list removes the key)."""
     after = dict(live_obj or {})
@@ -249,7 +287,7 @@ def _still_referenced(
             if (kind.name, name) in targets:
                 continue
             body = wanted.get(name)
-            after = _after_apply(kind, have.get(name), kind.shape.expand(body, context) if body is not None else None)
+            after = after_apply(kind, have.get(name), kind.shape.expand(body, context) if body is not None else None)
             for target in sorted(set(kind.refs.find(after)) & targets):
                 target_address = BY_NAME[target[0]].address(target[1])
                 problems.append(f"{target_address} cannot be deleted: {kind.address(name)} still refers to it; "

@@ -1,6 +1,7 @@
 """The one diff engine: compares a desired object with its live counterpart, field by field,
-following the kind's declaration (only declared fields, sets, secrets), and builds the exact
-request payloads apply will send. Everything that shows or applies a change starts here."""
+following the kind's declaration (only declared fields, sets, secrets, list items by identity),
+and builds the exact request payloads apply will send (carrying what the stack leaves out where
+an update replaces). Everything that shows or applies a change starts here."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from stream_iac.kinds.base import JSON, Kind
-from stream_iac.paths import FieldPath, matches_any
+from stream_iac.kinds.base import BUILTIN_MARK, JSON, RAW_MARK, Identity, Kind, Replaced
+from stream_iac.paths import ChangePath, Item, matches_any
 from stream_iac.secrets import Secret
 
 _MISSING: Any = object()
@@ -17,7 +18,7 @@ _MISSING: Any = object()
 
 @dataclass(frozen=True)
 class FieldChange:
-    path: FieldPath
+    path: ChangePath
     before: Any  # None when absent; never a secret value
     after: Any  # never a secret value (secrets are reported through `sensitive`)
     sensitive: bool = False
@@ -44,7 +45,7 @@ class _Comparer:
         self.rotate_secrets = rotate_secrets
         self.changes: list[FieldChange] = []
 
-    def walk(self, path: FieldPath, desired: Any, live: Any) -> None:
+    def walk(self, path: ChangePath, desired: Any, live: Any) -> None:
         if isinstance(desired, Secret) or self.kind.fields.secrets and matches_any(self.kind.fields.secrets, path):
             self.secret(path, live)
         elif isinstance(desired, dict):
@@ -58,12 +59,44 @@ class _Comparer:
         elif live is _MISSING or not _equal(desired, live):
             self.add(path, live, desired)
 
-    def secret(self, path: FieldPath, live: Any) -> None:
+    def secret(self, path: ChangePath, live: Any) -> None:
         unset = live in (_MISSING, None, "")
         if matches_any(self.kind.fields.secret_presence, path) and unset or self.rotate_secrets:
             self.changes.append(FieldChange(path, None, None, sensitive=True))
 
-    def list(self, path: FieldPath, desired: list[Any], live: Any) -> None:
+    def items(self, path: ChangePath, identity: Identity, desired: list[Any], live: list[Any]) -> None:
+        """A list whose items have identity: matched items field by field (named by their key),
+        new items whole (their secrets are sent), live items left out removed."""
+        before = len(self.changes)
+        matched, added, removed = match_items(self.kind, path, identity, desired, live)
+        for want_at, have_at in matched:
+            self.walk((*path, item_ref(identity, live[have_at], have_at)), desired[want_at], live[have_at])
+        for want_at in added:  # named by position (a declared item does not name its key)
+            at = (*path, item_ref(identity, desired[want_at], want_at))
+            self.add(at, _MISSING, desired[want_at])
+            for secret in secret_paths_in(self.kind, desired[want_at], at):
+                self.changes.append(FieldChange(secret, None, None, sensitive=True))
+        for have_at in removed:
+            self.add((*path, item_ref(identity, live[have_at], have_at)), live[have_at], None)
+        if len(self.changes) > before and replaced_at(self.kind, path) is not None:
+            # The list is sent: matched items carry their declared secrets unless the API keeps them.
+            for want_at, have_at in matched:
+                ref = (*path, item_ref(identity, live[have_at], have_at))
+                self.resend(secret_paths_in(self.kind, desired[want_at], ref))
+
+    def resend(self, secrets: list[ChangePath]) -> None:
+        """Secrets an update sends because it replaces their object (or item): listed as changes,
+        unless the API keeps them when left out (Writes.kept_secrets)."""
+        flagged = {c.path for c in self.changes if c.sensitive}
+        for path in secrets:
+            if path not in flagged and not matches_any(self.kind.writes.kept_secrets, path):
+                self.changes.append(FieldChange(path, None, None, sensitive=True))
+
+    def list(self, path: ChangePath, desired: list[Any], live: Any) -> None:
+        identity = identity_at(self.kind, path)
+        if identity is not None and isinstance(live, list):
+            self.items(path, identity, desired, live)
+            return
         if matches_any(self.kind.fields.sets, path):
             if not _same_set(desired, live):
                 self.add(path, live, desired)
@@ -81,8 +114,66 @@ class _Comparer:
         elif desired != live:
             self.add(path, live, desired)
 
-    def add(self, path: FieldPath, before: Any, after: Any) -> None:
+    def add(self, path: ChangePath, before: Any, after: Any) -> None:
         self.changes.append(FieldChange(path, None if before is _MISSING else before, after))
+
+
+def identity_at(kind: Kind, path: ChangePath) -> Identity | None:
+    """The identity of the items of the list at `path` (Fields.identities), if it has one."""
+    return kind.fields.identities.get(str(path[0])) if len(path) == 1 else None
+
+
+def replaced_at(kind: Kind, path: ChangePath) -> Replaced | None:
+    """The kind's Replaced for the whole object (`path` empty) or for the items of the list at
+    `path`, if an update replaces there."""
+    if len(path) > 1:
+        return None
+    wanted = str(path[0]) if path else None
+    return next((r for r in kind.writes.replaces if r.list_field == wanted), None)
+
+
+def item_ref(identity: Identity, item: Any, index: int) -> Item | int:
+    """How a change names a live list item: by its key, or by its position if it has none."""
+    value = item.get(identity.key) if isinstance(item, dict) else None
+    return index if value is None else Item(identity.key, str(value))
+
+
+def match_items(
+    kind: Kind, path: ChangePath, identity: Identity, desired: list[Any], live: list[Any]
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Which live item each desired item is (Identity: by key, else equal, else same `match`
+    fields, first unclaimed in order): (desired index, live index) pairs, the desired items that
+    are new, and the live items no desired item is."""
+    claimed: dict[int, int] = {}
+
+    def claim(want_at: int, test: Any) -> None:
+        for have_at, have in enumerate(live):
+            if have_at not in claimed.values() and isinstance(have, dict) and test(desired[want_at], have):
+                claimed[want_at] = have_at
+                return
+
+    def by_key(want: JSON, have: JSON) -> bool:
+        return bool(have.get(identity.key) == want[identity.key])
+
+    def equal(want: JSON, have: JSON) -> bool:
+        comparer = _Comparer(kind, rotate_secrets=False)
+        comparer.walk((*path, 0), want, have)
+        return not any(not c.sensitive for c in comparer.changes)
+
+    def same_match(want: JSON, have: JSON) -> bool:
+        return all(_equal(want.get(f), have.get(f)) for f in identity.match)
+
+    keyed = [i for i, want in enumerate(desired) if isinstance(want, dict) and want.get(identity.key) is not None]
+    unkeyed = [i for i, want in enumerate(desired) if isinstance(want, dict) and i not in keyed]
+    for want_at in keyed:
+        claim(want_at, by_key)
+    for test in (equal, same_match):
+        for want_at in unkeyed:
+            if want_at not in claimed:
+                claim(want_at, test)
+    added = [i for i in range(len(desired)) if i not in claimed]
+    removed = [j for j in range(len(live)) if j not in claimed.values()]
+    return sorted(claimed.items()), added, removed
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -93,9 +184,18 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def compare(kind: Kind, desired: JSON, live: JSON, *, rotate_secrets: bool = False) -> list[FieldChange]:
-    """Field changes that turn `live` into `desired`; only declared fields count."""
+    """Field changes that turn `live` into `desired`; only declared fields count. Secrets are
+    sensitive changes: those that will be sent (set, rotated, or re-sent with an object the
+    update replaces)."""
     comparer = _Comparer(kind, rotate_secrets)
     comparer.walk((), desired, live)
+    changed = [c for c in comparer.changes if not c.sensitive]
+    if changed and replaced_at(kind, ()) is not None:
+        comparer.resend(secret_paths_in(kind, desired))
+    else:  # a nested object that is sent carries its declared secrets (as it always has)
+        for top in dict.fromkeys(str(c.path[0]) for c in changed if len(c.path) > 1):
+            if isinstance(desired.get(top), dict) and top not in kind.fields.merge_maps:
+                comparer.resend(secret_paths_in(kind, desired[top], (top,)))
     return [_hide_secrets(kind, c) for c in comparer.changes]
 
 
@@ -106,7 +206,7 @@ def _hide_secrets(kind: Kind, change: FieldChange) -> FieldChange:
                        strip_secrets(kind, change.after, change.path))
 
 
-def strip_secrets(kind: Kind, value: Any, path: FieldPath = ()) -> Any:
+def strip_secrets(kind: Kind, value: Any, path: ChangePath = ()) -> Any:
     """A copy of `value` without any secret (by the kind's secret paths, or a Secret object)."""
     if isinstance(value, dict):
         return {
@@ -119,9 +219,9 @@ def strip_secrets(kind: Kind, value: Any, path: FieldPath = ()) -> Any:
     return value
 
 
-def secret_paths_in(kind: Kind, value: Any, path: FieldPath = ()) -> list[FieldPath]:
+def secret_paths_in(kind: Kind, value: Any, path: ChangePath = ()) -> list[ChangePath]:
     """Paths inside `value` holding a secret."""
-    found: list[FieldPath] = []
+    found: list[ChangePath] = []
     if isinstance(value, Secret) or (path and matches_any(kind.fields.secrets, path) and value is not None):
         return [path]
     if isinstance(value, dict):
@@ -145,18 +245,25 @@ def _deep_merge(base: Any, top: Any) -> Any:
 def update_payload(
     kind: Kind, desired: JSON, live: JSON, changes: list[FieldChange], *, rotate_secrets: bool = False
 ) -> JSON:
-    """What an update sends: the changed top-level fields (maps the API merges key by key
-    carry only their changed keys; nested objects the API replaces carry live merged with
-    desired, so undeclared sub-fields survive), plus the fields every update must carry."""
-    if kind.writes.full_update:
-        payload = dict(desired)
+    """What an update sends: the changed top-level fields (maps the API merges key by key carry
+    only their changed keys; nested objects carry live merged with desired, so undeclared
+    sub-fields survive), plus the fields every update must carry. Where the update replaces
+    (Writes.replaces: the whole object, or the items of a list), it also carries the live value
+    of every field the stack does not declare, list items matched to live ones by identity.
+    A declared secret is sent only where a change lists it (a sensitive change): set, rotated,
+    new, or re-sent with an object the API replaces. (`rotate_secrets` is already in `changes`.)"""
+    flagged = {c.path for c in changes if c.sensitive}
+    whole = replaced_at(kind, ())
+    if whole is not None:
+        payload = _carried(kind, desired, live, whole)
+        tops = list(desired)
     else:
         payload = {}
-        for top in dict.fromkeys(change.path[0] for change in changes if change.path):
-            payload[str(top)] = _payload_field(kind, str(top), desired, live, changes)
-    if rotate_secrets:
-        for path in secret_paths_in(kind, desired):
-            payload.setdefault(str(path[0]), _payload_field(kind, str(path[0]), desired, live, changes))
+        tops = [str(change.path[0]) for change in changes if change.path]
+    for top in dict.fromkeys(tops):
+        value = _payload_field(kind, top, desired, live, changes, flagged, deep=whole is None)
+        if value is not _MISSING:
+            payload[top] = value
     for field in kind.writes.required_on_update:
         if field not in payload:
             value = desired.get(field, live.get(field, kind.writes.create_defaults.get(field)))
@@ -165,14 +272,70 @@ def update_payload(
     return payload
 
 
-def _payload_field(kind: Kind, top: str, desired: JSON, live: JSON, changes: list[FieldChange]) -> Any:
+def _payload_field(
+    kind: Kind, top: str, desired: JSON, live: JSON, changes: list[FieldChange], flagged: set[ChangePath], *,
+    deep: bool,
+) -> Any:
     value = desired[top]
     if top in kind.fields.merge_maps and isinstance(value, dict):
         keys = {c.path[1] for c in changes if len(c.path) > 1 and c.path[0] == top}
         return {k: v for k, v in value.items() if k in keys} if keys else value
+    identity, replaced = identity_at(kind, (top,)), replaced_at(kind, (top,))
+    if identity is not None and replaced is not None and isinstance(value, list):
+        return _replaced_items(kind, top, identity, replaced, value, live, flagged)
+    if isinstance(value, dict) and deep:
+        value = _deep_merge(strip_secrets(kind, live.get(top), (top,)), value)
+    return _sent_secrets_only(kind, value, (top,), flagged)
+
+
+def _sent_secrets_only(kind: Kind, value: Any, path: ChangePath, flagged: set[ChangePath]) -> Any:
+    """`value` without the secrets no change lists (_MISSING when it is one)."""
+    if isinstance(value, Secret) or matches_any(kind.fields.secrets, path):
+        return value if path in flagged else _MISSING
     if isinstance(value, dict):
-        return _deep_merge(strip_secrets(kind, live.get(top), (top,)), value)
+        kept = {k: _sent_secrets_only(kind, v, (*path, k), flagged) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not _MISSING}
+    if isinstance(value, list):
+        return [_sent_secrets_only(kind, v, (*path, i), flagged) for i, v in enumerate(value)]
     return value
+
+
+def _carried(kind: Kind, declared: JSON, live: JSON, replaced: Replaced) -> JSON:
+    """The live fields an update that replaces must carry because `declared` leaves them out: the
+    model's (from the live object) and the `extra` ones the reader kept; never a secret."""
+    raw = live.get(RAW_MARK) or {}
+    fields = {**{k: raw[k] for k in sorted(replaced.extra) if k in raw},
+              **{k: v for k, v in live.items() if k not in (RAW_MARK, BUILTIN_MARK)}}
+    return {k: v for k, v in fields.items()
+            if k not in declared and v is not None and not matches_any(kind.fields.secrets, (k,))}
+
+
+def _replaced_items(
+    kind: Kind, top: str, identity: Identity, replaced: Replaced, desired: list[Any], live: JSON,
+    flagged: set[ChangePath],
+) -> list[Any]:
+    """A list the API replaces, item by item: a new item as declared; an item matched to a live
+    one carries that item's key and every field the stack leaves out."""
+    live_items = live.get(top) if isinstance(live.get(top), list) else []
+    assert isinstance(live_items, list)
+    raw_items = (live.get(RAW_MARK) or {}).get(top) or []
+    raw_by_key = {str(r[identity.key]): r for r in raw_items if isinstance(r, dict) and identity.key in r}
+    matched = dict(match_items(kind, (top,), identity, desired, live_items)[0])
+    sent: list[Any] = []
+    for want_at, want in enumerate(desired):
+        if want_at not in matched:
+            sent.append(_sent_secrets_only(kind, want, (top, want_at), flagged))
+            continue
+        have = live_items[matched[want_at]]
+        ref = (top, item_ref(identity, have, matched[want_at]))
+        raw = {k: v for k, v in raw_by_key.get(str(have.get(identity.key)), {}).items()
+               if k in replaced.extra or k == identity.key}
+        item = {k: v for k, v in {**raw, **have}.items()
+                if k not in want and v is not None and not matches_any(kind.fields.secrets, (*ref, k))}
+        for key, value in want.items():
+            item[key] = _deep_merge(strip_secrets(kind, have.get(key), (*ref, key)), value)
+        sent.append(_sent_secrets_only(kind, item, ref, flagged))
+    return sent
 
 
 def create_payloads(kind: Kind, desired: JSON) -> tuple[JSON, JSON | None]:

@@ -41,12 +41,18 @@ def link_dependencies(changes: list[Change], desired: DesiredState, context: Con
         change.depends_on = sorted(set(change.depends_on))
 
 
-def only_targets(changes: list[Change], targets: tuple[str, ...]) -> list[Change]:
-    known = {c.address for c in changes}
-    chosen = [c for c in changes if c.address in targets]
-    for change in chosen:
-        change.depends_on = [d for d in change.depends_on if d in known and d in targets]
-    return chosen
+def with_dependencies(changes: list[Change], chosen: set[str]) -> tuple[list[Change], list[str]]:
+    """The changes at the `chosen` addresses and every change they depend on, transitively (a
+    targeted change cannot be applied without them); and the addresses pulled in that way."""
+    by_address = {c.address: c for c in changes}
+    selected = {a for a in chosen if a in by_address}
+    todo = list(selected)
+    while todo:
+        for dep in by_address[todo.pop()].depends_on:
+            if dep in by_address and dep not in selected:
+                selected.add(dep)
+                todo.append(dep)
+    return [c for c in changes if c.address in selected], sorted(selected - chosen)
 
 
 def ordered(changes: list[Change]) -> list[Change]:

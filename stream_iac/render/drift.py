@@ -23,6 +23,7 @@ def drift_text(plans: list[Plan], color: bool = False) -> str:
         lines.extend(f"  ? unmanaged {address}" for address in plan.unmanaged)
         s = plan.summary()
         lines.append(f"Drift: {s['update']} differing, {s['create']} missing live, {s['unmanaged']} unmanaged.")
+        lines.extend(f"warning: {w}" for w in plan.warnings)
     return "\n".join(lines) + "\n"
 
 
@@ -37,6 +38,7 @@ def drift_json(plans: list[Plan]) -> dict[str, Any]:
                 "differences": [c.to_json() for c in p.changes],
                 "unmanaged": p.unmanaged,
                 "summary": p.summary(),
+                "warnings": p.warnings,
             }
             for p in plans
         ],
@@ -55,4 +57,5 @@ def drift_markdown(plans: list[Plan]) -> str:
         for change in p.changes:
             lines.append(f"- `{change.address}`: {', '.join(change.changed_paths) or change.action}")
         lines.extend(f"- `{address}`: not managed by the stack" for address in p.unmanaged)
+        lines.extend(f"- warning: {w}" for w in p.warnings)
     return "\n".join(lines) + "\n"

@@ -35,13 +35,38 @@ def _head(plans: list[Plan]) -> str:
         lines.append(f"> [!WARNING]\n> This plan **deletes {len(deletes)} object{'s' if len(deletes) != 1 else ''}**:")
         lines.extend(f"> - `{c.address}` (stack {_cell(stack)})" for stack, c in deletes)
         lines.append("")
+    lines.extend(_warnings(plans))
+    partial = [(plan.stack, plan.partial) for plan in plans if plan.partial is not None]
+    for stack, part in partial:
+        where = f" (stack {_cell(stack)})" if len(plans) > 1 else ""
+        targets = ", ".join(f"`{t}`" for t in part.targets)
+        lines.append(f"> [!NOTE]\n> **Partial plan**{where} (`--target` {targets}): only the targeted objects and "
+                     "the changes they depend on; the rest of the stack is left out.")
+        if part.dependencies:
+            pulled = ", ".join(f"`{a}`" for a in part.dependencies)
+            lines.append(f"> Also included, because the targeted changes depend on them: {pulled}")
+        lines.append("")
     if all(plan.empty for plan in plans):
-        lines.append("No changes. Live state matches the stack.")
+        lines.append("No changes to the targeted objects." if partial else "No changes. Live state matches the stack.")
         lines.append("")
     for plan in plans:
         lines.append(f"`{summary_line(plan)}`" if len(plans) == 1 else f"**{_cell(plan.stack)}**: {summary_line(plan)}")
     lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _warnings(plans: list[Plan]) -> list[str]:
+    """The plans' warnings (a reference the live list could not confirm…), in the head of the
+    comment, which is never cut: a reviewer must see them before approving."""
+    warned = [(plan.stack, warning) for plan in plans for warning in plan.warnings]
+    if not warned:
+        return []
+    count = f"{len(warned)} warning{'s' if len(warned) != 1 else ''}"
+    lines = [f"> [!CAUTION]\n> **{count}** (read them before applying):"]
+    for stack, warning in warned:
+        where = f" (stack {_cell(stack)})" if len(plans) > 1 else ""
+        lines.append(f"> - {_cell(warning)}{where}")
+    return [*lines, ""]
 
 
 def _details(plans: list[Plan], limit: int) -> str:

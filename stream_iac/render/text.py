@@ -6,29 +6,46 @@ from stream_iac.paths import dotted
 from stream_iac.plan import Change, Plan
 from stream_iac.render.values import lookup, show_change, show_value
 from stream_iac.secrets import REDACTED
+from stream_iac.terminal import style
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 COLORS = {"create": "32", "update": "33", "delete": "31"}
 
 
 def paint(text: str, code: str, color: bool) -> str:
-    return f"\033[{code}m{text}\033[0m" if color else text
+    """`text` in colour `code`: a style marker the CLI's Output turns into an escape sequence on a
+    terminal (so a name holding escape sequences can never pass for ours)."""
+    return style(text, code) if color else text
 
 
 def render_plan(plan: Plan, *, color: bool = False, header: bool = True) -> str:
     lines: list[str] = []
     if header:
         lines.append(f'Stack "{plan.stack}"')
+    lines.extend(partial_lines(plan))
     for change in plan.changes:
         lines.extend(change_lines(change, color))
     if not plan.changes:
-        lines.append("No changes. Live state matches the stack.")
+        lines.append("No changes to the targeted objects." if plan.partial else
+                     "No changes. Live state matches the stack.")
     if plan.unmanaged:
         lines.append(f"Unmanaged (not in the stack; add their kind to stack.prune to delete them): "
                      f"{', '.join(plan.unmanaged)}")
     lines.append(summary_line(plan))
     lines.extend(f"warning: {w}" for w in plan.warnings)
     return "\n".join(lines) + "\n"
+
+
+def partial_lines(plan: Plan) -> list[str]:
+    """What a targeted plan covers (nothing for a whole plan)."""
+    if plan.partial is None:
+        return []
+    lines = [f"Partial plan (--target {', '.join(plan.partial.targets)}): only the targeted objects and the "
+             "changes they depend on; the rest of the stack is left out."]
+    if plan.partial.dependencies:
+        lines.append(f"  also included, because the targeted changes depend on them: "
+                     f"{', '.join(plan.partial.dependencies)}")
+    return lines
 
 
 def change_lines(change: Change, color: bool) -> list[str]:

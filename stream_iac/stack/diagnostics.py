@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from stream_iac.errors import Location, Problem
+from stream_iac.kinds.common import Source
 from stream_iac.paths import FieldPath, dotted
 from stream_iac.secrets import REDACTED, Secret, scrub
 
@@ -59,7 +60,17 @@ def problems_from_validation_error(
     `raw.data`; `model` (the class that was validated) gives valid field names for
     "did you mean"; `is_secret(path)` marks paths whose values must not be shown."""
     data = _get(raw.data, prefix)
-    findings = [_finding(error, data, prefix, model, is_secret or _never) for error in exc.errors()]
+    secret = is_secret or _never
+    referenced: frozenset[FieldPath] = getattr(raw, "referenced", frozenset())
+
+    def hidden(path: FieldPath) -> bool:  # a secret, or read from the environment or a file
+        return secret(path) or path in referenced
+
+    findings = [_finding(error, data, prefix, model, hidden) for error in exc.errors()]
+    shown_as = f" {REDACTED}"
+    for finding in findings:
+        if finding.got.startswith(shown_as) and finding.path in referenced and not secret(finding.path):
+            finding.got = " (got a value read from ${env:…} or ${file:…}, not shown)" + finding.got[len(shown_as):]
     return _combine(findings, raw)
 
 
@@ -88,7 +99,9 @@ def _finding(
     ctx = error.get("ctx") or {}
     secret = is_secret(path) or isinstance(value, Secret)
     if key_error:
-        return _Finding(path, "key", f"invalid name: {_message(error, value, secret)}")
+        source = _source_at(model, error["loc"])
+        text = f"invalid name: {_message(error, value, secret)}" + (f"; {source}" if source else "")
+        return _Finding(path, "key", text)
     if kind == "extra_forbidden":
         name = str(relative[-1]) if relative else "?"
         hint = did_you_mean(name, [n for n in _field_names(model, error["loc"][:-1]) if n != name])
@@ -107,6 +120,9 @@ def _finding(
     got = _got_for(kind, value, secret)
     if REDACTED in message or (not secret and isinstance(value, str | int) and str(value) in message):
         got = ""  # a validator's own message already shows the value
+    source = _source_at(model, error["loc"])
+    if source and source not in message:
+        got += f"; {source}"
     return _Finding(path, "value", message, got)
 
 
@@ -182,7 +198,10 @@ def _message(error: ErrorDetails, value: Any, secret: bool) -> str:
     for stripped in _STRIPPED_PREFIXES:
         message = message.removeprefix(stripped)
     if secret and isinstance(value, str | Secret):
-        message = scrub(message, [value.reveal() if isinstance(value, Secret) else value])
+        shown = value.reveal() if isinstance(value, Secret) else value
+        message = scrub(message, [shown])
+        if shown and shown in message:  # too short to be scrubbed: say less
+            message = "is not a valid value (not shown: it is a secret)"
     return message
 
 
@@ -354,6 +373,53 @@ def _step(annotation: Any, segment: str | int) -> list[Any]:
         elif isinstance(segment, str) and origin is dict and len(args) == 2:
             found.append(args[1])
     return found
+
+
+def _source_at(model: type[BaseModel] | None, loc: tuple[str | int, ...]) -> str | None:
+    """The words of the `Source` (stream_iac.kinds.common) declared with the field or item at
+    pydantic's `loc`, if any: where the limit a value broke comes from. Walks the annotations as
+    `_models_at` does, but keeps the metadata of `Annotated` (where a Source sits)."""
+    if model is None:
+        return None
+    annotations: list[Any] = [model]
+    segments = [s for i, s in enumerate(loc) if i + 1 == len(loc) or loc[i + 1] != "[key]"]  # "k", "[key]" → key
+    for segment in segments:
+        stepped = [step for annotation in annotations for step in _annotated_step(annotation, segment)]
+        annotations = stepped or annotations  # a union branch label: stay
+    for annotation in annotations:
+        for meta in _metadata(annotation):
+            if isinstance(meta, Source):
+                return meta.text
+    return None
+
+
+def _annotated_step(annotation: Any, segment: str | int) -> list[Any]:
+    """The annotations one segment further down, with their `Annotated` metadata."""
+    found: list[Any] = []
+    for t in _unwrap(annotation):
+        if _is_model(t):
+            for name, info in t.model_fields.items():
+                if segment in (name, info.alias):
+                    found.append(typing.Annotated[(info.annotation, *info.metadata)] if info.metadata
+                                 else info.annotation)
+            continue
+        origin, args = typing.get_origin(t), typing.get_args(t)
+        if isinstance(segment, int) and origin in (list, tuple, set, frozenset) and args:
+            found.append(args[0])
+        elif isinstance(segment, str) and origin is dict and len(args) == 2:
+            found.append(args[0] if segment == "[key]" else args[1])
+    return found
+
+
+def _metadata(annotation: Any) -> list[Any]:
+    """The `Annotated` metadata of an annotation, through unions (not into containers)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *meta = typing.get_args(annotation)
+        return [*meta, *_metadata(base)]
+    if origin is typing.Union or origin is types.UnionType:
+        return [m for arg in typing.get_args(annotation) for m in _metadata(arg)]
+    return []
 
 
 def _unwrap(annotation: Any) -> list[Any]:

@@ -1,11 +1,11 @@
 """Located values → one merged stack. The files of a stack are merged (an object is defined in
 one file only; lists of names are joined), then laid over the stack's `stack.include`s
-(mappings merge, lists and scalars replace; `stack:` key by key, vars merged). A line file
-becomes the list it stands for."""
+(mappings merge, lists and scalars replace; `stack:` key by key, vars merged, protect
+accumulated). A line file becomes the list it stands for."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -129,7 +129,8 @@ def _deep_merge(old: Item | None, new: Item) -> Item:
 
 
 def _merge_meta(old: Item, new: Item) -> Item:
-    """`stack:` of an include and of the including stack: key by key; vars merge."""
+    """`stack:` of an include and of the including stack: key by key; vars merge; protect
+    accumulates (a protection can only be added, never dropped by an including stack)."""
     if not isinstance(old.value, dict) or not isinstance(new.value, dict):
         return new
     merged = dict(old.value)
@@ -137,9 +138,22 @@ def _merge_meta(old: Item, new: Item) -> Item:
         prev = merged.get(key)
         if key == "vars" and prev is not None and isinstance(prev.value, dict) and isinstance(value.value, dict):
             merged[key] = replace(value, value={**prev.value, **value.value})
+        elif key == "protect" and prev is not None and prev.value is not None:
+            merged[key] = _accumulate(prev, value)
         else:
             merged[key] = value
     return replace(new, value=merged)
+
+
+def _accumulate(prev: Item, new: Item) -> Item:
+    """`stack.protect` of an include and of the including stack: both lists, each item keeping
+    its place. When either is not a list, the included one is kept as it is, so validation
+    reports it rather than a malformed entry dropping a protection."""
+    if not isinstance(prev.value, list):
+        return prev
+    if not isinstance(new.value, list):
+        return new if new.value is not None else prev
+    return replace(new, value=[*prev.value, *new.value])
 
 
 def _override(base: dict[str, Item], top: dict[str, Item]) -> dict[str, Item]:
@@ -316,10 +330,13 @@ class Loader:
 
     # -- files named inside the stack
 
-    def read_referenced(self, path: Path, loc: Location, what: str) -> str | None:
-        """The text of a file named inside the stack, or None (problem recorded at `loc`)."""
+    def read_referenced(
+        self, path: Path, loc: Location, what: str, read: Callable[[Path], str] = read_text
+    ) -> str | None:
+        """The text of a file named inside the stack (as `read` gives it), or None (problem
+        recorded at `loc`)."""
         try:
-            text = read_text(path)
+            text = read(path)
         except FileProblem as exc:
             line = f" (line {exc.line})" if exc.line else ""
             self.problem(loc, f"{what}: {shown_path(path)} {exc.message}{line}")

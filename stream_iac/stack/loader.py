@@ -41,6 +41,8 @@ class RawStack:
     key_locations: dict[FieldPath, Location] = field(default_factory=dict)  # where each mapping key is
     # lists read from a line file: path of the list → (file, line of each item)
     line_indexes: dict[FieldPath, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    # values built (wholly or partly) from ${env:…} or ${file:…}: validation messages never show them
+    referenced: frozenset[FieldPath] = frozenset()
 
 
 def load_stack(path: str | Path, *, env: Mapping[str, str], allow_missing_env: bool = False) -> RawStack:
@@ -72,4 +74,5 @@ def _load(loader: Loader, path: Path) -> RawStack:
         files=list(loader.files),
         key_locations=flat.key_locations,
         line_indexes=flat.line_indexes,
+        referenced=frozenset(flat.referenced),
     )

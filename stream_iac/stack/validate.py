@@ -3,6 +3,7 @@ collected and raised together as one StackError, each with its file:line:column.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,11 +11,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stream_iac.errors import Problem, StackError
-from stream_iac.kinds import COLLECTION_KINDS, KINDS
+from stream_iac.errors import Location, Problem, StackError
+from stream_iac.kinds import BY_NAME, COLLECTION_KINDS, KINDS
 from stream_iac.kinds.base import JSON, Kind
 from stream_iac.paths import FieldPath, dotted, matches_any
-from stream_iac.secrets import Secret
+from stream_iac.secrets import MIN_SCRUB_LENGTH, Secret, register
 from stream_iac.stack.diagnostics import did_you_mean, nearest_location, problems_from_validation_error
 from stream_iac.stack.loader import RawStack, load_stack, shown_path
 from stream_iac.state import Credentials, DesiredObject, DesiredState, StackMeta
@@ -53,6 +54,7 @@ def load_and_validate(
 
 def validate_stack(raw: RawStack) -> DesiredState:
     problems: Problems = []
+    _register_secrets(raw)
     meta = _validate_meta(raw, problems)
     state = DesiredState(meta=meta)
     for kind in KINDS:
@@ -63,6 +65,7 @@ def validate_stack(raw: RawStack) -> DesiredState:
         if objects:
             state.objects[kind.name] = objects
     _check_protect(raw, meta, problems)
+    _check_needs(raw, state, problems)
     if not problems and state.count() == 0:
         shown = shown_path(meta.root)
         if not any(f.suffix in (".yaml", ".yml") for f in raw.files):
@@ -73,6 +76,28 @@ def validate_stack(raw: RawStack) -> DesiredState:
         raise StackError(sorted(problems, key=_by_location))
     state.warnings.extend(_unresolved_references(state))
     return state
+
+
+def _register_secrets(raw: RawStack) -> None:
+    """Register the value of every secret field for redaction before any problem can be reported:
+    the same value may sit in a field that is not secret (a token in a URL) and fail validation there."""
+    for path in raw.refs:
+        kind = BY_NAME.get(str(path[0])) if path else None
+        if kind is None or not kind.fields.secrets:
+            continue
+        rel = path[1:] if kind.singleton else path[2:]
+        value = _value_at(raw.data, path)
+        if rel and isinstance(value, str) and matches_any(kind.fields.secrets, rel):
+            register(value)  # its reference is recorded when the Secret is made
+
+
+def _value_at(data: Any, path: FieldPath) -> Any:
+    for key in path:
+        in_list = isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data)
+        if not (in_list or isinstance(data, dict) and key in data):
+            return None
+        data = data[key]
+    return data
 
 
 def _by_location(problem: Problem) -> tuple[str, int, int, str]:
@@ -103,18 +128,30 @@ def _validate_section(raw: RawStack, kind: Kind, section: Any, problems: Problem
     if entries is None:
         return {}
     if kind.shape.max_objects is not None and len(entries) > kind.shape.max_objects:
+        source = f"; {kind.shape.max_objects_source}" if kind.shape.max_objects_source else ""
         problems.append((nearest_location(raw, (kind.name,)),
-                         f"{kind.name}: {len(entries)} declared, the API allows at most {kind.shape.max_objects}"))
+                         f"{kind.name}: {len(entries)} declared, the API allows at most {kind.shape.max_objects}"
+                         f"{source}"))
     objects: dict[str, DesiredObject] = {}
     for name, (path, body) in entries.items():
+        in_path = kind.api.name_problem(name)
+        if in_path:
+            problems.append((nearest_location(raw, path), f"{kind.name}: {in_path}"))
+            continue
         problem = kind.shape.name_rule(name)
         if problem:
             problems.append((nearest_location(raw, path), f"{kind.address(name)}: {problem}"))
             continue
         validated = _validate_object(raw, kind, path, body, problems)
         if validated is not None:
-            objects[name] = DesiredObject(kind.name, name, validated, nearest_location(raw, path))
+            objects[name] = DesiredObject(kind.name, name, validated, nearest_location(raw, path),
+                                          locate=functools.partial(_locate, raw, path))
     return objects
+
+
+def _locate(raw: RawStack, base: FieldPath, rel: FieldPath) -> Location | None:
+    """Where a path inside the object at `base` is written (references name their place with it)."""
+    return nearest_location(raw, (*base, *rel))
 
 
 def _entries(
@@ -168,6 +205,15 @@ def _wrap_secrets(raw: RawStack, kind: Kind, base: FieldPath, value: Any, rel: F
                              f"{dotted(full)}: a secret must come from ${{env:NAME}} or ${{file:PATH}}, "
                              "not a literal value"))
             return value
+        if not value and full not in raw.missing_env:
+            problems.append((nearest_location(raw, full), f"{dotted(full)}: the secret is empty ({ref})"))
+            return value
+        if value and len(value) < MIN_SCRUB_LENGTH:
+            problems.append((nearest_location(raw, full),
+                             f"{dotted(full)}: the secret is too short ({len(value)} characters, from {ref}): "
+                             f"secrets must have at least {MIN_SCRUB_LENGTH} characters, so that no output can "
+                             "show them; is the variable set to a placeholder?"))
+            return value
         return Secret(value, _stable_ref(raw, full, ref))
     if isinstance(value, dict):
         return {k: _wrap_secrets(raw, kind, base, v, (*rel, k), problems) for k, v in value.items()}
@@ -177,23 +223,30 @@ def _wrap_secrets(raw: RawStack, kind: Kind, base: FieldPath, value: Any, rel: F
 
 
 def _stable_ref(raw: RawStack, path: FieldPath, ref: str) -> str:
-    """File references are kept relative to the working directory, so a saved plan can re-read them."""
+    """File references are kept relative to the stack's folder (`raw.root`), so a saved plan
+    re-reads them from there, whatever the working directory of `apply`; absolute ones as written."""
     if not ref.startswith("file:"):
         return ref
-    location = raw.locations.get(path)
-    base = Path(location.file).parent if location else raw.root
     target = Path(ref[len("file:"):])
-    resolved = target if target.is_absolute() else base / target
+    if target.is_absolute():
+        return ref
+    location = raw.locations.get(path)
+    base = Path(location.file).parent if location else raw.root  # location.file: shown, from the cwd
+    resolved = os.path.abspath(base / target)
     try:
-        return "file:" + os.path.relpath(resolved)
-    except ValueError:
-        return "file:" + str(resolved.resolve())
+        return "file:" + Path(os.path.relpath(resolved, raw.root)).as_posix()
+    except ValueError:  # another drive
+        return "file:" + resolved
 
 
 def _check_protect(raw: RawStack, meta: StackMeta, problems: Problems) -> None:
-    for entry in meta.protect:
+    section = raw.data.get("stack")
+    written = section.get("protect") if isinstance(section, dict) else None
+    entries = list(written) if isinstance(written, list) else []
+    for entry in sorted(meta.protect):
         kind_name, _, name = entry.partition(".")
-        where = nearest_location(raw, ("stack", "protect"))
+        index = entries.index(entry) if entry in entries else None  # an include's entries keep their place
+        where = nearest_location(raw, ("stack", "protect") if index is None else ("stack", "protect", index))
         if kind_name not in COLLECTION_KINDS:
             hint = did_you_mean(kind_name, COLLECTION_KINDS)
             example = f"{COLLECTION_KINDS[-1]}.NAME"
@@ -203,13 +256,26 @@ def _check_protect(raw: RawStack, meta: StackMeta, problems: Problems) -> None:
                                     f"write {kind_name}.NAME (a whole kind is protected by leaving it out of prune)"))
 
 
+def _check_needs(raw: RawStack, state: DesiredState, problems: Problems) -> None:
+    """What declared objects need of a singleton the stack also declares (References.needs: push
+    providers need the app's push version v2 or v3), at the singleton's field."""
+    for kind in KINDS:
+        if not state.objects.get(kind.name):
+            continue
+        for target_name, check in kind.refs.needs.items():
+            body = state.bodies(target_name).get(target_name)
+            problem = check(body) if body is not None else None
+            if problem:
+                path, text = problem
+                problems.append((nearest_location(raw, (target_name, *path)), f"{kind.name}: {text}"))
+
+
 def _unresolved_references(state: DesiredState) -> list[str]:
-    """References to objects that are neither built-in nor declared: fine only if they exist live
-    (kinds whose unknown references only warn are left to plan)."""
+    """References to objects that are neither built-in nor declared: fine only if they exist live,
+    which plan checks."""
     return [
         f"{ref.text}, which the stack does not declare; plan checks that it exists live"
         for ref in state.references()
-        if ref.target_kind.refs.missing_is_error
-        and not state.has(ref.target_kind.name, ref.target)
+        if not state.has(ref.target_kind.name, ref.target)
         and not ref.target_kind.builtin(ref.target, {})
     ]

@@ -100,7 +100,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
 
 @pytest.fixture(params=["inprocess", "socket", "tls"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
-    emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], rate_limits=False))
+    emulator = Emulator(EmulatorOptions(strict=True, apps=[(KEY, SECRET)], rate_limits=False))
     if request.param == "inprocess":
         yield Harness(emulator, "inprocess", None, tmp_path)
         return
@@ -121,5 +121,5 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
 @pytest.fixture
 def inproc(tmp_path: Path) -> Harness:
     """In-process only, for tests that do not need both transports."""
-    emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], rate_limits=False))
+    emulator = Emulator(EmulatorOptions(strict=True, apps=[(KEY, SECRET)], rate_limits=False))
     return Harness(emulator, "inprocess", None, tmp_path)

@@ -98,7 +98,7 @@ class App:
     """One new emulated app, planned and applied in-process through the library."""
 
     def __init__(self, folder: Path, slow_ops: tuple[str, ...] = ()) -> None:
-        self.emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], rate_limits=False))
+        self.emulator = Emulator(EmulatorOptions(strict=True, apps=[(KEY, SECRET)], rate_limits=False))
         self.session = FastSession(env=SESSION_ENV, transport_factory=lambda _: SlowTransport(
             self.emulator.async_transport(), slow_ops))
         self.folder = folder

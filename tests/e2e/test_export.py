@@ -423,7 +423,7 @@ def build_app(emulator: Emulator, calls: list[Call]) -> None:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(calls=live_apps())
 def test_export_of_any_app_plans_to_no_changes(calls: list[Call]) -> None:
-    emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], rate_limits=False))
+    emulator = Emulator(EmulatorOptions(strict=True, apps=[(KEY, SECRET)], rate_limits=False))
     build_app(emulator, calls)
     with tempfile.TemporaryDirectory() as tmp:
         h = Harness(emulator, "inprocess", None, Path(tmp))

@@ -188,7 +188,7 @@ class FaultyApp:
         self.seed = seed
         self.clock = ManualClock(start=1_700_000_000.0)
         self.time = VirtualTime(self.clock)
-        self.emulator = Emulator(EmulatorOptions(
+        self.emulator = Emulator(EmulatorOptions(strict=True,
             apps=[(KEY, SECRET)], state_file=state_file, rate_limits=False, fault_rate=0.2, seed=seed,
             stale_read_ms=STALE_READ_MS, clock=self.clock))
         self.jitter = random.Random(seed)
@@ -218,7 +218,7 @@ class FaultyApp:
 
 def seed_legacy(state_file: Path, tmp: Path) -> None:
     """LEGACY, applied to a fault-free emulator that saves its state where the faulty one starts."""
-    emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], state_file=state_file, rate_limits=False))
+    emulator = Emulator(EmulatorOptions(strict=True, apps=[(KEY, SECRET)], state_file=state_file, rate_limits=False))
     desired = load_and_validate(write_stack(tmp / "legacy", LEGACY), env=ENV)
 
     async def apply() -> None:
@@ -278,7 +278,7 @@ def test_large_stack_converges_within_three_runs_under_faults(seed: int, tmp_pat
 def test_reports_say_which_changes_were_applied(tmp_path: Path) -> None:
     """The report check above can fail: an applied result for an object the emulator does not
     hold as declared is caught."""
-    snapshot = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], rate_limits=False)).snapshot(KEY)
+    snapshot = Emulator(EmulatorOptions(strict=True, apps=[(KEY, SECRET)], rate_limits=False)).snapshot(KEY)
     with pytest.raises(AssertionError):
         check_report(ApplyReport([ChangeResult("commands.cmd1", "create", "applied")]), snapshot, 1)
     with pytest.raises(AssertionError):
@@ -294,7 +294,7 @@ def test_reports_say_which_changes_were_applied(tmp_path: Path) -> None:
 def test_cli_apply_converges_within_three_runs_over_a_faulty_socket(seed: int, tmp_path: Path) -> None:
     state_file = tmp_path / "state.json"
     seed_legacy(state_file, tmp_path)
-    emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], state_file=state_file, rate_limits=False,
+    emulator = Emulator(EmulatorOptions(strict=True, apps=[(KEY, SECRET)], state_file=state_file, rate_limits=False,
                                         fault_rate=0.2, seed=seed, stale_read_ms=STALE_READ_MS))
     handle = serve_in_thread(emulator, host="127.0.0.1", port=0)
     try:
@@ -362,7 +362,7 @@ class LoseFirstAnswer(httpx.AsyncBaseTransport):
 
 
 def test_create_whose_answer_is_lost_still_gets_its_follow_up(tmp_path: Path) -> None:
-    emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], rate_limits=False))
+    emulator = Emulator(EmulatorOptions(strict=True, apps=[(KEY, SECRET)], rate_limits=False))
     stack = {"channel_types": {"support": {"allowed_flag_reasons": ["spam"], "max_message_length": 300}}}
     desired = load_and_validate(write_stack(tmp_path / "s", stack), env=ENV)
 

@@ -223,7 +223,7 @@ def test_prune_deletes_channel_types_and_roles_after_their_references(harness: H
 def tls_harness_pair(tls: Tls, tmp_path: Path) -> Iterator[tuple[Harness, Harness]]:
     """One emulated app over HTTPS, and two clients of it: one trusting the test CA
     (SSL_CERT_FILE), one with certifi's bundle only."""
-    emulator = Emulator(EmulatorOptions(apps=[(KEY, SECRET)], rate_limits=False))
+    emulator = Emulator(EmulatorOptions(strict=True, apps=[(KEY, SECRET)], rate_limits=False))
     handle = serve_in_thread(emulator, host="127.0.0.1", port=0, ssl_context=tls.server_context)
     try:
         assert handle.url.startswith("https://")
@@ -252,3 +252,12 @@ def test_plan_and_apply_over_https_verify_the_certificate(tls_harness_pair: tupl
     assert "TLS certificate verification failed" in refused.stderr
     assert "Traceback" not in refused.output
     assert untrusted.snapshot()["channel_types"]["support"]["max_message_length"] == 3000
+
+
+def test_our_own_tests_run_the_emulator_strict() -> None:
+    """Every emulator the end-to-end tests build refuses fields the spec does not define, so a
+    field stream-iac sends by mistake fails a test instead of being silently ignored."""
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("*.py"))
+    building = "Emulator(" + "EmulatorOptions("
+    built = sources.count(building)
+    assert built > 0 and sources.count(building + "strict=True") == built

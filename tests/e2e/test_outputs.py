@@ -179,7 +179,7 @@ def test_saved_plan_refuses_when_a_touched_object_changed(harness: Harness, tmp_
 def test_several_stacks_in_one_run_each_with_own_credentials(tmp_path: Path) -> None:
     from stream_emulator import Emulator, EmulatorOptions, serve_in_thread
 
-    emulator = Emulator(EmulatorOptions(apps=[("eu-key", "eu-secret-000"), ("us-key", "us-secret-000")],
+    emulator = Emulator(EmulatorOptions(strict=True, apps=[("eu-key", "eu-secret-000"), ("us-key", "us-secret-000")],
                                         rate_limits=False))
     handle = serve_in_thread(emulator, host="127.0.0.1", port=0)
     try:

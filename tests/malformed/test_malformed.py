@@ -7,6 +7,7 @@ line, plus these directives (blank lines and `#` comments are ignored):
     path: SUB            validate this file or folder inside the case (default: the case folder)
     generate: NAME       write NAME (> 10 MiB) into a copy of the case at test time
     unset-env: NAME      make sure this environment variable is not set
+    set-env: NAME=VALUE  set this environment variable (VALUE may be empty)
     must-not-contain: S  the output must not contain S (e.g. a literal secret)
     xfail: REASON        the product's message is known to be poor; the case is an expected failure
                          (and fails loudly once the message is fixed, so the line gets removed)
@@ -34,7 +35,7 @@ CASES_DIR = Path(__file__).parent / "cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
 CASE_NAME = re.compile(r"(\d{3})-([a-z0-9]+(?:-[a-z0-9]+)*)\Z")
 LOCATION = re.compile(r"[\w.]:\d+:")
-DIRECTIVES = ("path", "generate", "unset-env", "must-not-contain", "xfail")
+DIRECTIVES = ("path", "generate", "unset-env", "set-env", "must-not-contain", "xfail")
 
 # A few cases also run as a real process, and a few through `plan`, by their name without the number.
 SUBPROCESS_CASES = (
@@ -60,6 +61,7 @@ class Expect:
     path: str | None = None
     generate: str | None = None
     unset: tuple[str, ...] = ()
+    set: tuple[tuple[str, str], ...] = ()
     xfail: str | None = None
 
 
@@ -96,6 +98,7 @@ def read_expect(case: Path) -> Expect:
         path=found["path"][0] if found["path"] else None,
         generate=found["generate"][0] if found["generate"] else None,
         unset=tuple(found["unset-env"]),
+        set=tuple(tuple(v.split("=", 1)) for v in found["set-env"]),  # type: ignore[misc]
         xfail=found["xfail"][0] if found["xfail"] else None,
     )
 
@@ -123,6 +126,7 @@ def invoke(args: list[str], expect: Expect, extra_env: dict[str, str] | None = N
            obj: dict[str, object] | None = None) -> Outcome:
     env: dict[str, str | None] = {"NO_COLOR": "1", **(extra_env or {})}
     env.update({name: None for name in expect.unset})
+    env.update(dict(expect.set))
     result = CliRunner().invoke(main, args, env=env, obj=obj)
     return Outcome(result.exit_code, result.stdout, result.stderr, result.exception)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stream_iac.kinds import BY_NAME
+from stream_iac.paths import Item
 from stream_iac.plan.diff import compare, create_payloads, update_payload
 from stream_iac.secrets import Secret
 
@@ -85,7 +86,7 @@ def test_lists_of_objects_ignore_secrets_inside_items() -> None:
     live = {"event_hooks": [{"hook_type": "sqs", "sqs_url": "u", "id": "1"}]}
     assert compare(APP, {"event_hooks": [hook]}, live) == []
     [change] = compare(APP, {"event_hooks": [{**hook, "sqs_url": "v"}]}, live)
-    assert change.path == ("event_hooks",)
+    assert change.path == ("event_hooks", Item("id", "1"), "sqs_url"), "a hook is changed by its id, field by field"
     assert "S3CR3T" not in repr(change)
 
 

@@ -420,3 +420,60 @@ def test_only_stack_errors_escape_for_bytes(tmp_path: Path, data: bytes) -> None
         assert exc.problems
 
 
+
+
+def test_protect_accumulates_across_includes(here: Path) -> None:
+    write(here, {
+        "base/stack.yaml": "stack:\n  protect: [roles.base_role, commands.base_cmd]\nroles: [base_role]\n",
+        "mid/stack.yaml": "stack:\n  include: [../base]\n  protect: [roles.mid_role]\n",
+        "top/stack.yaml": "stack:\n  include: [../mid]\n  protect: [channel_types.top]\n  prune: [roles]\n"
+                          "roles: [other]\n",
+    })
+    raw = load(here / "top")
+    assert sorted(raw.data["stack"]["protect"]) == [
+        "channel_types.top", "commands.base_cmd", "roles.base_role", "roles.mid_role"]
+    assert raw.data["roles"] == ["other"]  # other lists still replace
+
+
+def test_an_including_stack_cannot_drop_an_included_protection(here: Path) -> None:
+    from stream_iac.plan import build_plan
+    from stream_iac.stack.validate import load_and_validate
+
+    write(here, {
+        "base/stack.yaml": "stack:\n  protect: [roles.keep]\nroles: [keep]\n",
+        "top/stack.yaml": "stack:\n  include: [../base]\n  protect: []\n  prune: [roles]\nroles: [other]\n",
+    })
+    desired = load_and_validate(here / "top", env={})
+    assert desired.meta.protect == frozenset({"roles.keep"})
+    live = {"roles": {"keep": {}, "other": {}, "gone": {}}, "app": {"app": {}}}
+    plan = build_plan(desired, live)
+    assert [c.address for c in plan.deletes] == ["roles.gone"]
+
+
+@pytest.mark.parametrize("stack", ["top", "top/stack.yaml"])
+def test_file_secrets_are_referenced_relative_to_the_stack_folder(here: Path, stack: str) -> None:
+    from stream_iac.stack.validate import load_and_validate
+
+    provider = "{type: apn, apn_topic: t, apn_auth_key: '${file:keys/k.p8}'}"
+    write(here, {
+        "base/stack.yaml": f"push_providers:\n  base: {provider}\n",
+        "base/keys/k.p8": "base-key\r\n",
+        "top/stack.yaml": f"stack: {{include: [../base]}}\npush_providers:\n  top: {provider}\n",
+        "top/keys/k.p8": "\ufefftop-key-0\n",
+    })
+    (here / "elsewhere").mkdir()
+    os.chdir(here / "elsewhere")
+    bodies = load_and_validate(here / stack, env={}).bodies("push_providers")
+    refs = {name: (body["apn_auth_key"].ref, body["apn_auth_key"].reveal()) for name, body in bodies.items()}
+    assert refs == {"base": ("file:../base/keys/k.p8", "base-key"), "top": ("file:keys/k.p8", "top-key-0")}
+
+
+def test_an_empty_environment_variable_counts_as_missing(here: Path) -> None:
+    """A CI system expands an unset secret to "": that must stop the load, not send ""."""
+    write(here, {"s.yaml": "app:\n  sqs_secret: ${env:SQS}\n"})
+    assert problems(here / "s.yaml", {"SQS": ""}) == [
+        "s.yaml:2:15: environment variable SQS is empty (used as ${env:SQS}); "
+        "an unset CI secret expands to an empty string"
+    ]
+    raw = load(here / "s.yaml", {"SQS": ""}, allow_missing_env=True)
+    assert raw.missing_env == {("app", "sqs_secret"): "SQS"}
