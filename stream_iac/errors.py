@@ -3,7 +3,7 @@ message (one line or a short list) and exits 1, never a traceback."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Location(NamedTuple):
@@ -75,3 +75,17 @@ class OutcomeUnknown(UserError):
 
 class StalePlanError(UserError):
     """A saved plan no longer matches live state."""
+
+
+def json_type_name(value: Any, *, null: str = "null") -> str:
+    """A JSON value's type in words, for messages about data of the wrong shape (never the value
+    itself: it may be long, or a secret)."""
+    if value is None:
+        return null
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"

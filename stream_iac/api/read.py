@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from stream_iac.api.caller import ApiCaller
-from stream_iac.errors import UserError
+from stream_iac.errors import UserError, json_type_name
 from stream_iac.kinds import KINDS
 from stream_iac.kinds.base import BUILTIN_MARK, JSON, RAW_MARK, Kind, Lister
 from stream_iac.state import LiveState
@@ -145,19 +145,9 @@ def _mismatch(path: str, value: Any, schemas: list[dict[str, Any]]) -> str:
         elif schema.get("type") in _NAMES and schema.get("type") != "null":
             wanted.append(_NAMES[schema["type"]])
     expected = " or ".join(dict.fromkeys(wanted)) or "another type"
-    return f"{path} as {_json_name(value)}, where stream-iac expects {expected}"
+    return f"{path} as {json_type_name(value)}, where stream-iac expects {expected}"
 
 
-def _json_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    return "a list" if isinstance(value, list) else "an object"
 
 
 def _normalised(kind: Kind, name: str, raw: JSON) -> JSON:
@@ -207,7 +197,7 @@ async def _list(api: ApiCaller, lister: Lister, singleton_name: str) -> dict[str
         if cursor is None or cursor == "":
             return found
         if not isinstance(cursor, str):
-            raise UnexpectedResponse(lister.op, f"has a next_cursor that is {_json_name(cursor)}, not text")
+            raise UnexpectedResponse(lister.op, f"has a next_cursor that is {json_type_name(cursor)}, not text")
         if cursor in seen:
             raise UnexpectedResponse(lister.op, f"repeats a page cursor it gave before, so paging would never end "
                                                 f"(after {len(seen) + 1} pages)")
@@ -222,24 +212,24 @@ def _page_objects(lister: Lister, items: Any, singleton_name: str) -> dict[str, 
         return {singleton_name: {}} if lister.name_field is None else {}
     if lister.name_field is None:  # the response holds one object (a singleton kind)
         if not isinstance(items, dict):
-            raise UnexpectedResponse(lister.op, f"holds {key!r} as {_json_name(items)}, not an object")
+            raise UnexpectedResponse(lister.op, f"holds {key!r} as {json_type_name(items)}, not an object")
         return {singleton_name: items}
     if isinstance(items, dict):
         for name, item in items.items():
             if not isinstance(item, dict):
-                raise UnexpectedResponse(lister.op, f"holds {key}[{name!r}] as {_json_name(item)}, not an object")
+                raise UnexpectedResponse(lister.op, f"holds {key}[{name!r}] as {json_type_name(item)}, not an object")
         return dict(items)
     if not isinstance(items, list):
-        raise UnexpectedResponse(lister.op, f"holds {key!r} as {_json_name(items)}, not a list")
+        raise UnexpectedResponse(lister.op, f"holds {key!r} as {json_type_name(items)}, not a list")
     page: dict[str, JSON] = {}
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise UnexpectedResponse(lister.op, f"holds {key}[{index}] as {_json_name(item)}, not an object")
+            raise UnexpectedResponse(lister.op, f"holds {key}[{index}] as {json_type_name(item)}, not an object")
         name = item.get(lister.name_field)
         if name is None:
             raise UnexpectedResponse(lister.op, f"holds {key}[{index}] without a {lister.name_field!r}")
         if not isinstance(name, str) or not name:
-            shown = "empty" if name == "" else _json_name(name)
+            shown = "empty" if name == "" else json_type_name(name)
             raise UnexpectedResponse(lister.op, f"holds {key}[{index}] whose {lister.name_field!r} is {shown}, "
                                                 "not a name")
         page[name] = item

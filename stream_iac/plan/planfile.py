@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stream_iac.errors import ConfigError
+from stream_iac.errors import ConfigError, json_type_name
 from stream_iac.kinds import BY_NAME
 from stream_iac.paths import ChangePath, Item
 from stream_iac.plan.build import Change, Plan
@@ -403,20 +403,12 @@ _NOUNS: dict[Any, str] = {str: "text", list: "a list", dict: "an object"}
 _PAST = {"create": "created", "update": "updated", "delete": "deleted"}
 
 
+def _what(value: Any) -> str:
+    """A JSON value's type in words (a missing key reads as null)."""
+    return json_type_name(value, null="missing or null")
+
+
 def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _what(value: Any) -> str:
-    """A JSON value's type in words, for messages (never the value itself: it may be long)."""
-    if value is None:
-        return "missing or null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
