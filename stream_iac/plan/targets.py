@@ -53,10 +53,16 @@ def unmatched(targets: Iterable[str], known: set[str], stack: str) -> list[str]:
         if target in BY_NAME or target in known:
             continue
         hint = did_you_mean(target, sorted(known | set(BY_NAME))) or (
-            " (an address is KIND.NAME, e.g. commands.ticket, or a bare kind: "
+            f" (an address is KIND.NAME, e.g. {_example(known)}, or a bare kind: "
             f"{', '.join(BY_NAME)})")
         problems.append(f"--target {target!r} matches no object declared in stack {stack!r} or live in its app{hint}")
     return problems
+
+
+def _example(known: set[str]) -> str:
+    """An address to show in a hint: a known object's, else the pattern."""
+    objects = sorted(a for a in known if "." in a)
+    return objects[0] if objects else "KIND.NAME"
 
 
 def targeted(
