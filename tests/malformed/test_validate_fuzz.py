@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from stream_iac.cli.commands import main
 from stream_iac.stack.loader import shown_path
+from tests.unit.stackfiles import write
 
 T = TypeVar("T")
 SECRET = "fuzz-secret-7f3a9c41d2"  # the value of $FUZZ_SECRET: must never be printed
@@ -28,14 +29,7 @@ COMMON = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, He
 def run_validate(files: dict[str, str | bytes], allow_missing_env: bool = False) -> tuple[int, str]:
     """Write the files into a fresh folder, validate it and check the universal properties."""
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
-        stack = Path(tmp, "stack")
-        for name, content in files.items():
-            path = stack / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
+        stack = write(Path(tmp, "stack"), files)
         stack.mkdir(exist_ok=True)
         args = ["validate", str(stack), *(["--allow-missing-env"] if allow_missing_env else [])]
         result = CliRunner().invoke(main, args, env=ENV)
