@@ -46,7 +46,9 @@ class StackPart(BaseModel):
     """Base of every model of stack content: unknown keys are errors, and YAML's true/false is
     never taken as a number (pydantic would read `max_message_length: yes` as 1)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # A field's description is the docstring under it (it flows into the JSON Schema, the field
+    # reference in docs/reference/ and `stream-iac explain`).
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -70,7 +72,8 @@ def _is_bool_type(annotation: Any) -> bool:
 class StackModel(StackPart):
     """Base of every stack object model."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True,
+                              use_attribute_docstrings=True)
 
 
 # ---------------------------------------------------------------- the API's calls
