@@ -2,11 +2,14 @@
 
 One YAML file per kind, plus `stack.yaml`. Each live object is written as the stack would declare
 it: only the fields its kind's model declares (the reader already normalised it), without values
-equal to the server's defaults (`Kind.export.defaults`) or empty optional values, with set-like lists
+equal to the server's defaults (`Kind.export.defaults`; for maps merged key by key, such as grants,
+key by key: a role whose grants equal Stream's documented defaults is left out, one the defaults
+have but the live object lacks is written empty) or empty optional values, with set-like lists
 sorted and secrets replaced by `${env:…}` references (`Kind.export.secrets`). Built-in objects are
 left out unless their kind can change them (`Kind.export.builtins`: channel types), and then only
 what differs from their defaults is written. Planning the result against the same app shows no
-changes: an export only writes live values, and a field left out is not managed.
+changes: an export only writes live values (an emptied key stands for one the live object lacks),
+and a field left out is not managed.
 
 Never writes a secret value: the API does not return them, and secret paths are stripped first.
 """
@@ -27,8 +30,8 @@ from pydantic import BaseModel
 from stream_iac.errors import UserError
 from stream_iac.kinds import BY_NAME, KINDS
 from stream_iac.kinds.base import JSON, Kind
-from stream_iac.paths import FieldPath, dotted, matches_any
-from stream_iac.plan.diff import strip_secrets
+from stream_iac.paths import FieldPath, dotted, matches, matches_any
+from stream_iac.plan.diff import strip_secrets, uncompared_in
 from stream_iac.schema import SCHEMA_ID
 from stream_iac.state import LiveState
 
@@ -152,11 +155,21 @@ class _Exporter:
             body = self.exported(kind, obj_name, self.live[kind.name][obj_name])
             if body is not None:
                 bodies[obj_name] = body
+        self.note_write_only(kind, bodies)
         if kind.singleton:
             return bodies.get(kind.name, {})
         if kind.shape.layout == "names":
             return sorted(bodies)
         return bodies
+
+    def note_write_only(self, kind: Kind, bodies: dict[str, JSON]) -> None:
+        """Write-only fields the export could not write (the API never returns them), if any
+        object of the kind was exported."""
+        written = [path for body in bodies.values() for path, _ in uncompared_in(kind, body)]
+        unwritten = sorted(p for p in kind.fields.write_only if not any(matches(p, path) for path in written))
+        if bodies and unwritten:
+            self.notes.append(f"{kind.name}: write-only fields are not exported (the API never returns them; "
+                              f"declare them by hand where you set them): {', '.join(unwritten)}")
 
     def exported(self, kind: Kind, obj_name: str, live_obj: JSON) -> JSON | None:
         builtin = kind.builtin(obj_name, live_obj)
@@ -231,6 +244,8 @@ class _Exporter:
     def add_secret(self, kind: Kind, obj_name: str, body: JSON, path: FieldPath) -> None:
         parent: Any = body
         for key in path[:-1]:
+            if isinstance(parent, dict) and isinstance(key, str) and parent.get(key) is None:
+                parent[key] = {}  # a nested object the API returns nothing of (external storage's aws_s3)
             parent = _child(parent, key)
         if not isinstance(parent, dict):
             return
@@ -276,13 +291,15 @@ def _sorted_sets(kind: Kind, value: Any, path: FieldPath = ()) -> Any:
 
 
 def _without_defaults(kind: Kind, body: JSON, defaults: Mapping[str, Any]) -> JSON:
-    """Fields equal to their default left out (maps the API merges: key by key), and empty
-    optional values (unset), unless the default is not empty (then empty was a choice)."""
+    """Fields equal to their default left out (maps the API merges: key by key, a default key
+    missing live written empty: it was cleared), and empty optional values (unset), unless the
+    default is not empty (then empty was a choice)."""
     kept: JSON = {}
     for key, value in body.items():
         default = defaults.get(key)
         if key in kind.fields.merge_maps and isinstance(value, dict) and isinstance(default, dict):
             value = {k: v for k, v in value.items() if k not in default or _canon(v) != _canon(default[k])}
+            value.update({k: type(d)() for k, d in default.items() if k not in body[key] and _emptiable(d)})
             if not value:
                 continue
         elif key in defaults and _canon(value) == _canon(default):
@@ -296,6 +313,10 @@ def _without_defaults(kind: Kind, body: JSON, defaults: Mapping[str, Any]) -> JS
             continue
         kept[key] = value
     return kept
+
+
+def _emptiable(value: Any) -> bool:
+    return isinstance(value, list | dict | str) and bool(value)
 
 
 def _without_empty(model: type[BaseModel], value: Any) -> Any:

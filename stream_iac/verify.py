@@ -133,6 +133,8 @@ def _known_items(kind: Kind, expected_raw: JSON, raw: JSON) -> JSON:
 def _describe(address: str, fc: FieldChange, sent: JSON, expected: JSON, *, create: bool) -> Discrepancy | None:
     where = f"{address}.{dotted(fc.path)}"
     path = dotted(fc.path)
+    if fc.write_only:  # re-sent, never compared: the API does not return it
+        return None
     if fc.sensitive:  # a secret the API reported set before apply, and no longer does
         if not _value_at(expected, fc.path):
             return None

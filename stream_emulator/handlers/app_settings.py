@@ -54,10 +54,12 @@ def get_app(ctx: Context) -> Result:
 
 
 def app_view(state: AppState, builtins: Builtins, api_key: str, reveal_secrets: bool) -> dict[str, Any]:
+    """The app as GetApp shows it; with ``reveal_secrets`` (the test snapshot: never on the wire), its
+    secrets and the write-only settings stored too."""
     settings = state.settings
     view: dict[str, Any] = json_copy(builtins.app_defaults)
     for name, value in settings.items():
-        if name not in WRITE_ONLY_FIELDS and name not in SPECIAL_FIELDS:
+        if name not in SPECIAL_FIELDS and (reveal_secrets or name not in WRITE_ONLY_FIELDS):
             view[name] = json_copy(value)
     view.update(
         id=state.app_id,
@@ -249,6 +251,7 @@ def _merge_event_hooks(
             for secret in HOOK_SECRETS:
                 if secret not in new_hook and secret in previous:
                     new_hook[secret] = previous[secret]
+            _keep_failover_credentials(new_hook, previous)
         new_hook.setdefault("enabled", True)
         new_hook.setdefault("event_types", [])
         new_hook["updated_at"] = ctx.now_ns
@@ -257,6 +260,15 @@ def _merge_event_hooks(
     if sum(1 for hook in result if hook.get("hook_type") == "pending_message") > 2:
         raise bad_request("at most 2 pending_message hooks are allowed")
     return result
+
+
+def _keep_failover_credentials(hook: dict[str, Any], previous: dict[str, Any]) -> None:
+    """A known hook sent with a failover config that leaves out ``gcs_credentials`` keeps the stored
+    ones, as it keeps its other secrets (assumed: Stream never returns them, so a client cannot
+    send them back)."""
+    failover, before = hook.get("failover_config"), previous.get("failover_config") or {}
+    if isinstance(failover, dict) and "gcs_credentials" not in failover and "gcs_credentials" in before:
+        failover["gcs_credentials"] = before["gcs_credentials"]
 
 
 def _set_revoke_tokens(settings: dict[str, Any], value: Any) -> None:

@@ -12,8 +12,10 @@ from stream_iac.kinds import (
     blocklists,
     channel_types,
     commands,
+    external_storage,
     permissions,
     push_providers,
+    push_templates,
     retention_policies,
     roles,
 )
@@ -26,6 +28,9 @@ LEVELS: tuple[tuple[Kind, ...], ...] = (
     (retention_policies.KIND,),
     (channel_types.KIND,),
     (push_providers.KIND,),
+    # A provider's templates after the provider. External storage refers to nothing and nothing
+    # refers to it: any level would do; the last keeps the older kinds' order in files and output.
+    (push_templates.KIND, external_storage.KIND),
 )
 KINDS: tuple[Kind, ...] = tuple(kind for level in LEVELS for kind in level)
 LEVEL: dict[str, int] = {kind.name: number for number, level in enumerate(LEVELS) for kind in level}

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
+from stream_iac import startup
 from stream_iac.paths import FieldPath
 
 JSON = dict[str, Any]
@@ -48,7 +49,7 @@ class StackPart(BaseModel):
 
     # A field's description is the docstring under it (it flows into the JSON Schema, the field
     # reference in docs/reference/ and `stream-iac explain`).
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=startup.FIELD_DOCS)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -73,7 +74,7 @@ class StackModel(StackPart):
     """Base of every stack object model."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True,
-                              use_attribute_docstrings=True)
+                              use_attribute_docstrings=startup.FIELD_DOCS)
 
 
 # ---------------------------------------------------------------- the API's calls
@@ -90,6 +91,29 @@ class Lister:
     key: str
     name_field: str | None = "name"
     page_size: int | None = None
+    fan_out: FanOut | None = None
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """A list call that lists only what its query parameters select (GetPushTemplates: one
+    provider type, optionally one provider, per call), so it is made once per query.
+
+    * queries: the live objects of kind `over` as the API returned them (empty without `over`)
+      → the query parameters of each call.
+    * name: the parameters of one call and one object it returned → that object's name, or None
+      when the object belongs to another call's answer (a type-wide call also returns each
+      provider's templates).
+    * over: the kind whose live objects the calls are built from. The calls `queries({})` gives
+      are made at once, and so are those for the objects of `over` the reader's hint names (the
+      desired state: a stack that declares them needs no second round); the others once that
+      kind's list is read. `queries` must give the same query for the same name and fields
+      whether the object comes from the hint or from the API.
+    """
+
+    queries: Callable[[Mapping[str, JSON]], list[dict[str, str]]]
+    name: Callable[[Mapping[str, str], JSON], str | None]
+    over: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +194,10 @@ def _as_is(body: JSON, context: Context) -> JSON:
     return body
 
 
+def _nothing_named(name: str) -> JSON:
+    return {}
+
+
 @dataclass(frozen=True)
 class Shape:
     """How a stack declares the kind, and how a live object is brought to that shape.
@@ -182,6 +210,10 @@ class Shape:
     * line_files: fields whose value names a text file read one item per line into another field
       (`words_file` → `words`).
     * noun: what one object (or a singleton's settings) is called in messages.
+    * name_fields: the request fields an object's name stands for (a push template's provider
+      type, provider and event type); added to each declared and each live body, so they are
+      written and compared like declared fields, but never declared themselves (export drops
+      them with its filter).
     """
 
     model: type[StackModel]
@@ -193,6 +225,7 @@ class Shape:
     expand: Callable[[JSON, Context], JSON] = _as_is
     line_files: Mapping[str, str] = field(default_factory=dict)
     noun: str = "object"
+    name_fields: Callable[[str], JSON] = _nothing_named
 
     @property
     def singleton(self) -> bool:
@@ -204,7 +237,11 @@ class Fields:
     """Field semantics the diff engine follows.
 
     * sets: lists whose order does not matter.
-    * secrets: values never compared, shown or stored; sent on create (and --rotate-secrets).
+    * secrets: values never compared, shown or stored; sent on create, with updates that replace
+      their object (see Writes), and on --resend-write-only (alias --rotate-secrets).
+    * write_only: values the API takes but never returns, so never compared; they follow the rules
+      of secrets (sent on create, with replacing updates, and on --resend-write-only) but are not
+      hidden. Every plan names the declared secrets and write-only fields it could not compare.
     * secret_presence: secrets whose *presence* the API reports ("" when unset).
     * merge_maps: maps the API merges key by key (grants): only changed keys are sent.
     * immutable: fields that cannot change once created.
@@ -214,6 +251,7 @@ class Fields:
 
     sets: frozenset[str] = frozenset()
     secrets: frozenset[str] = frozenset()
+    write_only: frozenset[str] = frozenset()
     secret_presence: frozenset[str] = frozenset()
     merge_maps: frozenset[str] = frozenset()
     immutable: tuple[str, ...] = ()
@@ -262,7 +300,8 @@ class Writes:
     * replaces: where the update replaces what it writes (see Replaced); elsewhere it changes
       only the fields it sends.
     * kept_secrets: secrets the API keeps when a write of their object (or item) leaves them out;
-      sent only on create, for a new item, when the API reports them unset, and on --rotate-secrets.
+      sent only on create, for a new item, when the API reports them unset, and on
+      --resend-write-only.
     * required_on_update: fields every update must carry (from the stack, else from live).
     * create_defaults: values a create sends for fields the stack leaves out.
     * split_create: a create body → (what the create call takes, what an update right after
@@ -298,12 +337,16 @@ class References:
       version, for push providers): singleton kind → a check of that object's body (the fields the
       stack declares, over the live ones at plan time) giving (path in that body, problem) or None.
       validate runs it on what the stack declares; plan on what the app will hold.
+    * removed_with: kinds whose delete also removes this kind's live objects that refer to the
+      deleted object (Stream removes a push provider's templates with it): such an object does
+      not stop the delete, unless the stack declares it.
     """
 
     find: Callable[[JSON], Refs] = _no_refs
     ordering: Callable[[JSON], Refs] = _no_refs
     unlisted: Callable[[str, Mapping[str, JSON]], str | None] = _listed
     needs: Mapping[str, Callable[[JSON], tuple[FieldPath, str] | None]] = field(default_factory=dict)
+    removed_with: frozenset[str] = frozenset()
 
 
 def _never(name: str, live: JSON) -> bool:
@@ -351,6 +394,35 @@ class Export:
     filter: Callable[[JSON], JSON] = _whole
 
 
+def _no_failure(response: JSON) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class CheckCall:
+    """One request asking Stream to verify credentials an object configures (`stream-iac check`).
+    `what` names what it checks inside the object ("" for the object itself, "event_hooks[0]");
+    the body may hold `Secret`s. `failure`: the response → why the check failed, in Stream's
+    words, or None when it passed (an answer of 400 fails with the API's message)."""
+
+    what: str
+    op: str
+    method: str
+    path: str
+    body: JSON | None = None
+    params: Mapping[str, str] | None = None
+    failure: Callable[[JSON], str | None] = _no_failure
+
+
+@dataclass(frozen=True)
+class Checks:
+    """How `stream-iac check` verifies the credentials of the kind's objects: `calls` gives, from
+    an object's name and its body as the stack declares it, the calls to make (none: nothing of
+    this object can be checked)."""
+
+    calls: Callable[[str, JSON], list[CheckCall]]
+
+
 # ---------------------------------------------------------------- the kind
 
 
@@ -367,6 +439,7 @@ class Kind:
     refs: References = References()
     builtins: Builtins = Builtins()
     export: Export = Export()
+    checks: Checks | None = None  # what `stream-iac check` asks Stream to verify
     # Derived from shape.layout once: asked for every object of every plan.
     singleton: bool = field(init=False)
 

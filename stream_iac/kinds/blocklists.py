@@ -18,18 +18,32 @@ WORDS_LIMITS = docs("block_lists", "a block list can have up to 10,000 words; ea
 
 
 class Blocklist(StackModel):
-    """A blocklist; `words_file` (one word per line) may stand in for `words`."""
+    """A list of words (or regular expressions, domains or e-mail addresses) that messages are
+    checked against, keyed by its name. A channel type applies it through its `blocklists`
+    (or `blocklist`) setting, with a behaviour: flag, block or shadow-block the message."""
 
     type: Annotated[
         Literal["word", "regex", "domain", "domain_allowlist", "email", "email_allowlist"],
         spec("CreateBlockListRequest.type", "One of: regex, domain, domain_allowlist, email, email_allowlist, word"),
     ] | None = None
+    """What the entries are: `word` (words; Stream's default), `regex` (regular expressions),
+    `domain` or `email` (links to these domains or these addresses are caught), or
+    `domain_allowlist` / `email_allowlist` (only the listed domains or addresses pass)."""
     words: Annotated[list[str], Field(max_length=MAX_WORDS), WORDS_LIMITS]
+    """The entries, in lowercase except in a `regex` list: up to 10,000, each word up to 40
+    characters. Words match whole words of a message, ignoring case."""
     team: str | None = None
+    """The team the blocklist belongs to, in a multi-tenant app; none: the whole app."""
     is_leet_check_enabled: bool | None = None
+    """Also catch a listed word spelt with look-alike digits or symbols (`h3ll0` for `hello`). Off
+    unless set."""
     is_plural_check_enabled: bool | None = None
+    """Also catch the plural forms of the listed words. Off unless set."""
     is_substring_matching_enabled: bool | None = None
+    """Also catch a listed word inside a longer word, not only as a whole word. Off unless set."""
     is_confusable_folding_enabled: bool | None = None
+    """Treat characters that look alike (a Cyrillic `а` for a Latin `a`) as the same letter before
+    matching. Off unless set."""
 
     @field_validator("words")
     @classmethod

@@ -33,6 +33,7 @@ from stream_iac.kinds.common import (
     grant_refs,
     spec,
 )
+from stream_iac.kinds.default_grants import default_grants
 
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -43,30 +44,68 @@ BEHAVIOR = spec("UpdateChannelTypeRequest.blocklist_behavior", "One of: flag, bl
 
 class ThresholdLevel(StackPart):
     flag: Annotated[float, Field(ge=0, le=1), THRESHOLD] | None = None
+    """The score (0–1) from which a message is flagged for review."""
     block: Annotated[float, Field(ge=0, le=1), THRESHOLD] | None = None
+    """The score (0–1) from which a message is blocked."""
 
 
 class AutomodThresholds(StackPart):
     explicit: ThresholdLevel | None = None
+    """Scores for sexually explicit content."""
     spam: ThresholdLevel | None = None
+    """Scores for spam."""
     toxic: ThresholdLevel | None = None
+    """Scores for toxic content (insults, threats, hate)."""
 
 
 class BlocklistOption(StackPart):
     blocklist: Annotated[str, Field(min_length=1, max_length=255), spec(
         "CreateBlockListRequest.name", "maxLength: 255")]
+    """The name of the blocklist (one of the stack's `blocklists`, or a built-in one)."""
     behavior: Annotated[Behavior, spec("BlockListOptions.behavior", "One of: flag, block, shadow_block")]
+    """What happens to a message that matches: flagged for review (`flag`), refused (`block`), or
+    shown only to its author (`shadow_block`)."""
 
 
 class ChatPreferences(StackPart):
+    """Which messages notify a channel member by default, by what they are (each: `all`, `none`, …)."""
+
     channel_mentions: str | None = None
+    """Messages that mention @channel."""
     default_preference: str | None = None
+    """Messages no other setting covers."""
     direct_mentions: str | None = None
+    """Messages that mention the member by name."""
     distinct_channel_messages: str | None = None
+    """Messages in distinct (one-to-one or fixed-member) channels."""
     group_mentions: str | None = None
+    """Messages that mention a group the member is in."""
     here_mentions: str | None = None
+    """Messages that mention @here."""
     role_mentions: str | None = None
+    """Messages that mention a role the member has."""
     thread_replies: str | None = None
+    """Replies in threads the member takes part in."""
+
+
+POLICY_PRIORITY = spec("PolicyRequest.priority", "format: int32, maximum: 999, minimum: 1")
+
+
+class Policy(StackPart):
+    """A permission policy of the legacy permission system (the app's permission_version v1)."""
+
+    name: str
+    """A name for people."""
+    action: Annotated[Literal["Allow", "Deny"], spec("PolicyRequest.action", "enum: Deny, Allow")]
+    """Whether the policy allows or denies what it matches."""
+    resources: Annotated[list[str], Field(min_length=1), spec("PolicyRequest.resources", "minItems: 1")]
+    """The resources (actions) it applies to, e.g. `CreateMessage`, or `*` for all (at least one)."""
+    roles: list[str]
+    """The roles it applies to (`*` for all)."""
+    owner: bool
+    """Whether it applies only to resources the user owns (their own messages)."""
+    priority: Annotated[int, Field(ge=1, le=999), POLICY_PRIORITY]
+    """Which policy wins when several match: the highest (1–999)."""
 
 
 class ChannelType(StackModel):
@@ -74,63 +113,126 @@ class ChannelType(StackModel):
 
     automod: Annotated[Literal["disabled", "simple", "AI"], spec(
         "CreateChannelTypeRequest.automod", "Automod. One of: disabled, simple, AI")] | None = None
+    """Automatic moderation of messages: off (`disabled`, the default), a word filter (`simple`) or
+    Stream's AI moderation (`AI`)."""
     # CreateChannelType takes flag or block; shadow_block is set by an update right after the create.
     automod_behavior: Annotated[Behavior, spec(
         "UpdateChannelTypeRequest.automod_behavior", "enum: flag, block, shadow_block")] | None = None
+    """What automod does with a message it catches: flag it for review (`flag`, the default), refuse
+    it (`block`), or show it only to its author (`shadow_block`)."""
     # The spec states the maximum for updates (creates have none): any value is updated some day.
     max_message_length: Annotated[int, Field(ge=0, le=20000), spec(
         "UpdateChannelTypeRequest.max_message_length", "format: int32, maximum: 20000")] | None = None
+    """Longest message text accepted, in characters (0–20000; default 5000)."""
     automod_thresholds: AutomodThresholds | None = None
+    """The AI moderation scores from which messages are flagged or blocked, by category."""
     allowed_flag_reasons: list[str] | None = None
+    """The reasons users may give when they flag a message in channels of this type."""
     blocklist: str | None = None
+    """One blocklist applied to messages (older form of `blocklists`)."""
     blocklist_behavior: Annotated[Behavior, BEHAVIOR] | None = None
+    """What happens to a message that matches `blocklist`: flag, block, or shadow_block."""
     blocklists: list[BlocklistOption] | None = None
+    """The blocklists applied to messages, each with what happens on a match."""
     commands: list[Annotated[str, Field(min_length=1, max_length=255), spec(
         "CreateCommandRequest.name", "minLength: 1, maxLength: 255")]] | None = None
+    """The slash commands users can run (built-in ones such as `giphy`, the stack's commands,
+    a command set such as `fun_set`, or `all`)."""
     grants: Grants | None = None
+    """Permissions in channels of this type, by role (`role: [permission ids]`): each role listed
+    has its grants replaced, `[]` removes a role's grants, roles not listed keep theirs. A new type
+    starts with the grants of `messaging`."""
+    permissions: list[Policy] | None = None
+    """Permission policies of the legacy permission system, for apps on permission_version v1
+    (v2 apps use grants)."""
     message_retention: Annotated[str, Field(pattern=r"^(infinite|[0-9]+)$"), spec(
         "CreateChannelTypeRequest.message_retention", "Message retention. One of: infinite, numeric")] | None = None
+    """How long messages are kept: `infinite` (the default) or a number of days."""
     typing_events: bool | None = None
+    """Send typing indicators."""
     read_events: bool | None = None
+    """Track and send read receipts."""
     connect_events: bool | None = None
+    """Send events when members connect and disconnect (presence)."""
     custom_events: bool | None = None
+    """Let clients send events of their own types."""
     reactions: bool | None = None
+    """Allow reactions to messages."""
     replies: bool | None = None
+    """Allow replies in threads."""
     search: bool | None = None
+    """Make messages searchable."""
     mutes: bool | None = None
+    """Let users mute other users."""
     uploads: bool | None = None
+    """Allow file and image uploads."""
     url_enrichment: bool | None = None
+    """Add previews of URLs in messages."""
     push_notifications: bool | None = None
+    """Send push notifications for new messages."""
     quotes: bool | None = None
+    """Allow replies that quote a message."""
     reminders: bool | None = None
+    """Send reminders of unread messages."""
     delivery_events: bool | None = None
+    """Track and send delivery receipts."""
     count_messages: bool | None = None
+    """Keep a count of the messages in each channel (default false)."""
     user_message_reminders: bool | None = None
+    """Let users set reminders on messages (default false)."""
     mark_messages_pending: bool | None = None
+    """Hold new messages as pending until the pending-message hook decides (default false)."""
     polls: bool | None = None
+    """Allow polls (default false)."""
     skip_last_msg_update_for_system_msgs: bool | None = None
+    """Do not move a channel's last-message time for system messages (default false)."""
     shared_locations: bool | None = None
+    """Allow messages that share a location (default false)."""
     # Updates take >= 0, but a declared value is also what a create sends, and creates take >= 10.
     partition_size: Annotated[int, Field(ge=10, le=INT32_MAX), spec(
         "CreateChannelTypeRequest.partition_size", "format: int32, minimum: 10")] | None = None
+    """For channels with very many members: how many members share one partition (at least 10)."""
     partition_ttl: Annotated[str, Field(pattern=r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"), spec(
         "CreateChannelTypeRequest.partition_ttl", "format: duration, example: 24h")] | None = None
+    """How long a member stays in a partition, as a duration such as `24h` or `90m`."""
     push_level: Annotated[
         Literal["all", "all_mentions", "mentions", "direct_mentions", "none"],
         spec("CreateChannelTypeRequest.push_level", "One of: all, all_mentions, mentions, direct_mentions, none"),
     ] | None = None
+    """Which messages send members a push notification by default: all, all_mentions, mentions,
+    direct_mentions, or none."""
     chat_preferences: ChatPreferences | None = None
+    """Which messages notify members by default, by what they are."""
 
 
 MANAGED_FIELDS = frozenset(ChannelType.model_fields)
 
 
+POLICY_FIELDS = frozenset(Policy.model_fields)
+# The response types a policy's action as a number (SPEC#Policy.action: integer); requests take
+# Allow/Deny. Assumed: 1 allows, 0 denies.
+POLICY_ACTIONS = {0: "Deny", 1: "Allow"}
+
+
 def normalise(live: JSON) -> JSON:
-    """Live objects carry commands as objects (list and GET) or names (writes); keep names."""
+    """Live objects carry commands as objects (list and GET) or names (writes); keep names.
+    Policies keep only what a stack declares (not their timestamps)."""
     out = {k: v for k, v in live.items() if k in MANAGED_FIELDS and v is not None}
     commands = live.get("commands")
     if isinstance(commands, list):
         out["commands"] = [c["name"] if isinstance(c, dict) else c for c in commands]
+    if isinstance(out.get("permissions"), list):
+        out["permissions"] = [_policy(p) for p in out["permissions"]]
+    return out
+
+
+def _policy(policy: object) -> object:
+    if not isinstance(policy, dict):
+        return policy
+    out = {k: v for k, v in policy.items() if k in POLICY_FIELDS}
+    action = out.get("action")
+    if isinstance(action, int) and not isinstance(action, bool):
+        out["action"] = POLICY_ACTIONS.get(action, action)
     return out
 
 
@@ -200,6 +302,7 @@ NEW_TYPE_DEFAULTS: JSON = {
     "skip_last_msg_update_for_system_msgs": False,
     "shared_locations": False,
     "commands": [],
+    "permissions": [],
 }
 _BUILTIN_TYPE_BASE: JSON = {
     **NEW_TYPE_DEFAULTS,
@@ -217,12 +320,10 @@ BUILTIN_TYPE_DEFAULTS: dict[str, JSON] = {
 
 
 def export_defaults(name: str, live: Context) -> JSON:
-    """A new custom type gets the live `messaging` grants. Built-in types keep every role: Stream's
-    default grants cannot be told apart from changed ones offline."""
-    if name in BUILTIN_TYPE_DEFAULTS:
-        return BUILTIN_TYPE_DEFAULTS[name]
-    messaging = live.get("channel_types", {}).get("messaging", {})
-    return {**NEW_TYPE_DEFAULTS, "grants": messaging.get("grants") or {}}
+    """What type `name` holds when nothing changed it: a built-in type its own defaults, a custom
+    one those of a new type; and the documented default grants of its scope (a custom type gets
+    messaging's), so only changed roles are exported."""
+    return {**BUILTIN_TYPE_DEFAULTS.get(name, NEW_TYPE_DEFAULTS), "grants": default_grants(name, live)}
 
 
 REQUIRED_ON_WRITE = {"automod": "disabled", "automod_behavior": "flag", "max_message_length": 5000}
@@ -259,7 +360,8 @@ KIND = Kind(
         delete=Endpoint("DeleteChannelType", "DELETE", "/chat/channeltypes/{name}"),
     ),
     fields=Fields(
-        sets=frozenset({"commands", "grants.*", "allowed_flag_reasons", "blocklists"}),
+        # The API returns policies by descending priority, whatever order they were written in.
+        sets=frozenset({"commands", "grants.*", "allowed_flag_reasons", "blocklists", "permissions"}),
         merge_maps=frozenset({"grants"}),
     ),
     writes=Writes(

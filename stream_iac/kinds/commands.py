@@ -14,11 +14,18 @@ NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
 class Command(StackModel):
-    """A custom slash command, delivered to the app's custom_action_handler_url."""
+    """A custom slash command (`/ticket`), keyed by its name. Stream sends each use of it to the
+    app's `custom_action_handler_url`; a channel type offers it when its `commands` name it (or
+    its set)."""
 
     description: Annotated[str, Field(max_length=255), spec("CreateCommandRequest.description", "maxLength: 255")]
+    """What the command does, shown next to it when users type `/` (required; up to 255 characters)."""
     args: Annotated[str, Field(max_length=255), spec("CreateCommandRequest.args", "maxLength: 255")] | None = None
+    """A hint for the command's arguments shown in the same list, such as `[subject]` (up to 255
+    characters; none unless set)."""
     set: Annotated[str, Field(max_length=255), spec("CreateCommandRequest.set", "maxLength: 255")] | None = None
+    """A group name for the command (up to 255 characters). A channel type whose `commands` name the
+    group gets every command in it."""
 
 
 def normalise(live: JSON) -> JSON:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, AwareDatetime, Field, TypeAdapter
 
 from stream_iac.kinds.base import JSON
 
@@ -84,3 +86,57 @@ def cleared_grant_roles(grants: Any) -> list[tuple[str, str]]:
 
 def pick(obj: JSON, fields: set[str] | frozenset[str]) -> JSON:
     return {k: v for k, v in obj.items() if k in fields}
+
+
+def _in_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+# A point in time, written with its time zone (`2025-01-31T00:00:00Z`): the API's date-time fields.
+# Held in UTC, so that a value written with another offset compares equal to what the API returns.
+Timestamp = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+_TIMESTAMP = TypeAdapter(Timestamp)
+_NS_PER_SECOND = 1_000_000_000
+
+
+def timestamp_text(value: Any) -> Any:
+    """A live date-time (nanoseconds since the epoch, as the API returns them, or seconds or
+    milliseconds when small; or RFC 3339 text) as a stack writes a Timestamp; anything else as is."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return value
+    try:
+        if isinstance(value, str):
+            moment = _TIMESTAMP.validate_python(value)
+        else:
+            nanoseconds = int(value * _NS_PER_SECOND) if abs(value) < 1e11 else (
+                int(value * 1_000_000) if abs(value) < 1e14 else int(value))
+            seconds, rest = divmod(nanoseconds, _NS_PER_SECOND)
+            moment = datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest // 1000)
+    except (ValueError, OverflowError, OSError):
+        return value
+    return _TIMESTAMP.dump_python(moment, mode="json")
+
+
+def json_object_problem(value: str | None, what: str, source: Source) -> str | None:
+    """Why `value` is not the text of a JSON object (`what` it should be), or None; never quotes
+    the value (it is a secret). Empty text is left to the secret rules."""
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        return (f"must be JSON text ({what}), but it does not parse (line {exc.lineno}, column {exc.colno}); "
+                f"{source.text}")
+    if not isinstance(parsed, dict):
+        return f"must be a JSON object ({what}), not a JSON {_json_type(parsed)}; {source.text}"
+    return None
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "null" if value is None else "number"

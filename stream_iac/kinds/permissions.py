@@ -69,15 +69,25 @@ def _did_you_mean(word: str, candidates: tuple[str, ...] | frozenset[str]) -> st
 
 
 class Permission(StackModel):
-    """A custom permission; grant it to roles by its id (the key)."""
+    """A custom permission, keyed by its id (up to 255 characters): it allows one action when its
+    condition holds. Grant it to roles by that id, in `app.grants` or a channel type's `grants`."""
 
     name: Annotated[str, Field(min_length=1, max_length=100), spec("CreatePermissionRequest.name", "maxLength: 100")]
+    """A readable name for the permission (required; 1 to 100 characters)."""
     action: Annotated[str, Field(min_length=1, json_schema_extra={"enum": list(ACTIONS)}), ACTION_SOURCE]
+    """The action it allows, one of Stream's documented actions (`CreateMessage`, `ReadChannel`,
+    `FlagUser` …). Whether it applies to a channel or the whole app follows from the action."""
     condition: dict[str, Any]
+    """When the permission applies: a MongoDB-style query over the request, such as
+    `{"$subject.vip": true}` (required; `{}` sets no condition)."""
     description: Annotated[str, Field(max_length=2048), spec(
         "CreatePermissionRequest.description", "maxLength: 2048")] | None = None
+    """Free text saying what the permission is for (up to 2048 characters)."""
     owner: bool | None = None
+    """Whether the permission covers only resources the user owns (their own messages, channels
+    and so on)."""
     same_team: bool | None = None
+    """Whether the permission covers only resources of the user's own team (multi-tenant apps)."""
 
     @field_validator("action")
     @classmethod

@@ -7,7 +7,6 @@ depend on the app."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -15,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from stream_iac.kinds.base import (
     JSON,
     Api,
+    Checks,
     Endpoint,
     Export,
     Fields,
@@ -26,7 +26,8 @@ from stream_iac.kinds.base import (
     StackModel,
     Writes,
 )
-from stream_iac.kinds.common import Source, pick, spec
+from stream_iac.kinds.checks import push_provider_calls
+from stream_iac.kinds.common import Source, Timestamp, json_object_problem, pick, spec, timestamp_text
 
 SECRETS = frozenset(
     {
@@ -57,29 +58,58 @@ class PushProvider(StackModel):
 
     type: Annotated[Literal["apn", "firebase", "huawei", "xiaomi"], spec(
         "DeletePushProvider.type", "enum: apn, firebase, huawei, xiaomi")]
+    """The push service: Apple (apn), Firebase Cloud Messaging (firebase), Huawei Push Kit
+    (huawei) or Xiaomi (xiaomi). Fields of the other services do not apply; it cannot change
+    once the provider exists."""
     description: Annotated[str, Field(max_length=128), spec(
         "PushProviderRequest.description", "maxLength: 128")] | None = None
+    """A note for people, shown in the dashboard (up to 128 characters)."""
+    disabled_at: Timestamp | None = None
+    """When the provider was switched off (RFC 3339, e.g. `2025-01-31T00:00:00Z`): a disabled
+    provider sends nothing. Absent: the provider is in use."""
     disabled_reason: Annotated[str, Field(max_length=255), spec(
         "PushProviderRequest.disabled_reason", "maxLength: 255")] | None = None
+    """Why the provider is disabled, for people (up to 255 characters)."""
     apn_auth_type: Annotated[Literal["token", "certificate"], spec(
         "APNConfig.auth_type", "enum: certificate, token")] | None = None
+    """How Stream authenticates to Apple: with a .p8 key (`token`, needs apn_key_id, apn_team_id
+    and apn_topic) or a .p12 certificate (`certificate`)."""
     apn_key_id: str | None = None
+    """The id of the .p8 key in Apple's developer account (token authentication)."""
     apn_team_id: str | None = None
+    """The Apple developer team id (token authentication)."""
     apn_topic: str | None = None
+    """The app's bundle id, the topic notifications are sent to."""
     apn_development: bool | None = None
+    """Send through Apple's development (sandbox) servers (default false: production)."""
     apn_host: str | None = None
+    """Another APN host to send through (empty: Apple's)."""
     apn_auth_key: str | None = None
+    """The .p8 key text (token authentication)."""
     apn_p12_cert: str | None = None
+    """The .p12 certificate, base64 (certificate authentication)."""
+    apn_notification_template: str | None = None
+    """The template of the APN payload, in Stream's template language (empty: Stream's default)."""
     firebase_credentials: str | None = None
+    """The Firebase project's service-account key file (JSON text)."""
     firebase_server_key: str | None = None
+    """The legacy Firebase server key (superseded by firebase_credentials)."""
     firebase_notification_template: str | None = None
+    """The template of the notification part, in Stream's template language (empty: Stream's default)."""
     firebase_apn_template: str | None = None
+    """The template of the APNs part Firebase forwards to iOS devices."""
     firebase_data_template: str | None = None
+    """The template of the data part."""
     firebase_host: str | None = None
+    """Another Firebase host to send through (empty: Google's)."""
     huawei_app_id: str | None = None
+    """The Huawei app id."""
     huawei_app_secret: str | None = None
+    """The Huawei app secret."""
     xiaomi_package_name: str | None = None
+    """The Android package name registered with Xiaomi."""
     xiaomi_app_secret: str | None = None
+    """The Xiaomi app secret."""
 
     @model_validator(mode="after")
     def fields_match_type(self) -> PushProvider:
@@ -110,34 +140,22 @@ class PushProvider(StackModel):
     def credentials_are_a_json_object(cls, value: str | None) -> str | None:
         """Never shows the value: it is a secret. Empty (a variable missing under
         --allow-missing-env, or an empty secret, which validate refuses on its own) is left alone."""
-        if not value:
-            return value
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"must be JSON text (the service-account key file), but it does not parse "
-                             f"(line {exc.lineno}, column {exc.colno}); {FIREBASE_CREDENTIALS_SOURCE.text}") from None
-        if not isinstance(parsed, dict):
-            raise ValueError(f"must be a JSON object (the service-account key file), not a JSON "
-                             f"{_json_type(parsed)}; {FIREBASE_CREDENTIALS_SOURCE.text}")
+        problem = json_object_problem(value, "the service-account key file", FIREBASE_CREDENTIALS_SOURCE)
+        if problem:
+            raise ValueError(problem)
         return value
 
 
-def _json_type(value: object) -> str:
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    return "null" if value is None else "number"
-
-
-FIELDS = frozenset(PushProvider.model_fields) - SECRETS
+# Taken by the upsert, never listed (the emulator's assumption, as for the single APN config's template).
+WRITE_ONLY = frozenset({"apn_notification_template"})
+FIELDS = frozenset(PushProvider.model_fields) - SECRETS - WRITE_ONLY
 
 
 def normalise(live: JSON) -> JSON:
-    return {k: v for k, v in pick(live, FIELDS).items() if v is not None}
+    out = {k: v for k, v in pick(live, FIELDS).items() if v is not None}
+    if "disabled_at" in out:
+        out["disabled_at"] = timestamp_text(out["disabled_at"])
+    return out
 
 
 # The credential a provider of each type holds (apn: by its auth type; token when not given).
@@ -190,10 +208,10 @@ KIND = Kind(
         update=UPSERT,
         delete=Endpoint("DeletePushProvider", "DELETE", "/push_providers/{type}/{name}"),
     ),
-    fields=Fields(secrets=SECRETS, immutable=("type",)),
-    # disabled_at is returned and taken by the upsert, but not a stack field.
-    writes=Writes(replaces=(Replaced(extra=frozenset({"disabled_at"})),)),
+    fields=Fields(secrets=SECRETS, write_only=WRITE_ONLY, immutable=("type",)),
+    writes=Writes(replaces=(Replaced(),)),
     refs=References(find=lambda body: [("app", "app")], needs={"app": push_version_allows_providers}),
     export=Export(defaults=lambda name, live: {"apn_development": False}, secrets=export_secrets, env_word="PUSH",
                   filter=export_filter),
+    checks=Checks(calls=push_provider_calls),  # `stream-iac check`: CheckPush
 )

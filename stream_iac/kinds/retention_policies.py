@@ -14,10 +14,13 @@ POLICIES = ("old-messages", "inactive-channels")
 
 
 class RetentionPolicy(StackModel):
-    """Hard-delete messages or channels older than max_age_hours (24 to 43800)."""
+    """A data retention policy, keyed by the policy: Stream hard-deletes, server side, what is
+    older than `max_age_hours`. `old-messages` deletes messages; `inactive-channels` deletes
+    channels whose creation, last update and last message are all older. A new app has none."""
 
     max_age_hours: Annotated[int, Field(ge=24, le=43800), spec(
         "SetRetentionPolicyRequest.max_age_hours", "format: int32, minimum: 24, maximum: 43800")]
+    """The age, in hours, past which the policy deletes (required; 24 hours to 43800, five years)."""
 
 
 def normalise(live: JSON) -> JSON:

@@ -8,7 +8,10 @@ from stream_iac.kinds.common import BUILTIN_ROLES, ROLE_NAME
 
 
 class Role(StackModel):
-    """A custom role (the stack lists them by name)."""
+    """Custom roles, listed by name (up to 64 characters each). A role holds no settings: what its
+    users may do is granted in `app.grants` and in each channel type's `grants`. Built-in roles
+    (user, admin, moderator, guest, anonymous, channel_member, channel_moderator, global_moderator,
+    global_admin) are not listed here."""
 
 
 def normalise(live: JSON) -> JSON:

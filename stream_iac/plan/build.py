@@ -13,7 +13,16 @@ from stream_iac.errors import UserError
 from stream_iac.kinds import BY_NAME, KINDS
 from stream_iac.kinds.base import JSON, Context, Kind
 from stream_iac.paths import dotted
-from stream_iac.plan.diff import FieldChange, compare, create_payloads, secret_paths_in, strip_secrets, update_payload
+from stream_iac.plan.diff import (
+    FieldChange,
+    compare,
+    create_payloads,
+    is_write_only,
+    secret_paths_in,
+    strip_secrets,
+    uncompared_in,
+    update_payload,
+)
 from stream_iac.plan.order import link_dependencies, ordered
 from stream_iac.plan.targets import Partial, targeted
 from stream_iac.stack.diagnostics import did_you_mean
@@ -58,15 +67,37 @@ class Change:
         }
 
 
+# Why a declared field cannot be compared with live state, by the kind of field it is.
+NOT_COMPARED_WHY = {
+    "write-only": "the API never returns it",
+    "secret": "the API never returns its value",
+}
+RESENT_WHEN = "sent on create, with updates that replace its object, and with --resend-write-only"
+
+
+@dataclass(frozen=True)
+class NotCompared:
+    """A declared field no plan can compare with live state: its address (`app.feeds_v2_region`)
+    and why (a key of NOT_COMPARED_WHY)."""
+
+    path: str
+    reason: str
+
+    def to_json(self) -> JSON:
+        return {"path": self.path, "reason": self.reason, "why": NOT_COMPARED_WHY[self.reason]}
+
+
 @dataclass
 class Plan:
-    """What apply will do to one stack's app: the changes in the order apply makes them."""
+    """What apply will do to one stack's app: the changes in the order apply makes them, and the
+    declared fields it could not compare (secrets and write-only fields)."""
 
     stack: str
     changes: list[Change]
     unmanaged: list[str]
     warnings: list[str] = field(default_factory=list)
     partial: Partial | None = None  # set when --target limits the plan
+    not_compared: list[NotCompared] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "delete": 0}
@@ -92,14 +123,25 @@ class Plan:
             "summary": self.summary(),
             "warnings": self.warnings,
             "partial": self.partial.to_json() if self.partial else None,
+            "not_compared": [n.to_json() for n in self.not_compared],
         }
+
+    def not_compared_lines(self) -> list[str]:
+        """One line per reason naming the declared fields the plan could not compare, e.g.
+        "not compared (write-only: the API never returns it; sent on …): app.feeds_v2_region"."""
+        lines = []
+        for reason, why in NOT_COMPARED_WHY.items():
+            paths = [n.path for n in self.not_compared if n.reason == reason]
+            if paths:
+                lines.append(f"not compared ({reason}: {why}; {RESENT_WHEN}): {', '.join(paths)}")
+        return lines
 
 
 @dataclass(frozen=True)
 class PlanOptions:
     prune: bool = False  # prune every kind, as if all were listed in stack.prune
     targets: tuple[str, ...] = ()
-    rotate_secrets: bool = False
+    resend_write_only: bool = False  # --resend-write-only (alias --rotate-secrets)
 
 
 def fingerprint(live: JSON | None) -> str:
@@ -139,7 +181,22 @@ def build_plan(desired: DesiredState, live: LiveState, options: PlanOptions = Pl
     if options.targets:
         changes, partial = targeted(changes, options.targets, desired, live)
     return Plan(stack=desired.meta.name, changes=ordered(changes), unmanaged=unmanaged,
-                warnings=sorted(set(warnings)), partial=partial)
+                warnings=sorted(set(warnings)), partial=partial,
+                not_compared=not_compared(desired, options.targets))
+
+
+def not_compared(desired: DesiredState, targets: tuple[str, ...] = ()) -> list[NotCompared]:
+    """The declared secrets and write-only fields of every object (of the targeted ones, when
+    `targets` (KIND or KIND.NAME) limit the plan), which no plan can compare."""
+    found: list[NotCompared] = []
+    for kind in KINDS:
+        for name, body in desired.bodies(kind.name).items():
+            if targets and kind.name not in targets and kind.address(name) not in targets:
+                continue
+            for path, _ in uncompared_in(kind, body):
+                reason = "write-only" if is_write_only(kind, path) else "secret"
+                found.append(NotCompared(f"{kind.address(name)}.{dotted(path)}", reason))
+    return found
 
 
 def _not_declared(
@@ -180,7 +237,7 @@ def _change_for(
         after = strip_secrets(kind, body)
         return Change(address, kind.name, name, "create", None, after, sorted(_leaf_paths(after)), sensitive,
                       payload=payload, followup=followup)
-    field_changes = compare(kind, body, live_obj, rotate_secrets=options.rotate_secrets)
+    field_changes = compare(kind, body, live_obj, resend=options.resend_write_only)
     if not field_changes:
         return None
     for fc in field_changes:
@@ -192,10 +249,10 @@ def _change_for(
     after = strip_secrets(kind, {k: v for k, v in body.items() if k in top})
     return Change(
         address, kind.name, name, "update", before, after,
-        changed_paths=[dotted(fc.path) for fc in field_changes if not fc.sensitive],
+        changed_paths=[dotted(fc.path) for fc in field_changes if not fc.sensitive],  # write-only: shown
         sensitive_paths=[dotted(fc.path) for fc in field_changes if fc.sensitive],
         field_changes=field_changes,
-        payload=update_payload(kind, body, live_obj, field_changes, rotate_secrets=options.rotate_secrets),
+        payload=update_payload(kind, body, live_obj, field_changes),
         live=live_obj,
         fingerprint=fingerprint(live_obj),
     )
@@ -289,6 +346,8 @@ def _still_referenced(
             body = wanted.get(name)
             after = after_apply(kind, have.get(name), kind.shape.expand(body, context) if body is not None else None)
             for target in sorted(set(kind.refs.find(after)) & targets):
+                if body is None and target[0] in kind.refs.removed_with:
+                    continue  # live only, and the API removes it with the target
                 target_address = BY_NAME[target[0]].address(target[1])
                 problems.append(f"{target_address} cannot be deleted: {kind.address(name)} still refers to it; "
                                 f"remove the reference from {kind.address(name)} in the stack first")

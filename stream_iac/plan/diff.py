@@ -1,12 +1,13 @@
 """The one diff engine: compares a desired object with its live counterpart, field by field,
-following the kind's declaration (only declared fields, sets, secrets, list items by identity),
+following the kind's declaration (only declared fields, sets, secrets and write-only fields, list
+items by identity),
 and builds the exact request payloads apply will send (carrying what the stack leaves out where
 an update replaces). Everything that shows or applies a change starts here."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from stream_iac.kinds.base import BUILTIN_MARK, JSON, RAW_MARK, Identity, Kind, Replaced
@@ -18,10 +19,20 @@ _MISSING: Any = object()
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field an update sets. `sensitive`: a secret that is sent (its value never here);
+    `write_only`: a write-only field that is sent without having been compared (`after` is the
+    value sent, `before` None: the API never returns it)."""
+
     path: ChangePath
     before: Any  # None when absent; never a secret value
     after: Any  # never a secret value (secrets are reported through `sensitive`)
     sensitive: bool = False
+    write_only: bool = False
+
+    @property
+    def compared(self) -> bool:
+        """Whether the change comes from comparing desired with live (not a value merely re-sent)."""
+        return not self.sensitive and not self.write_only
 
 
 def _canon(value: Any) -> Any:
@@ -39,15 +50,28 @@ def _same_set(desired: list[Any], live: Any) -> bool:
         return {_canon(v) for v in desired} == {_canon(v) for v in live}
 
 
+def is_secret(kind: Kind, path: ChangePath) -> bool:
+    """Whether the field at `path` is one of the kind's secrets."""
+    return bool(kind.fields.secrets) and matches_any(kind.fields.secrets, path)
+
+
+def is_write_only(kind: Kind, path: ChangePath) -> bool:
+    """Whether the field at `path` is write-only (never returned, so never compared; not hidden)."""
+    return bool(kind.fields.write_only) and matches_any(kind.fields.write_only, path)
+
+
 class _Comparer:
-    def __init__(self, kind: Kind, rotate_secrets: bool) -> None:
+    def __init__(self, kind: Kind, resend: bool) -> None:
         self.kind = kind
-        self.rotate_secrets = rotate_secrets
+        self.resend_all = resend  # --resend-write-only: every declared secret and write-only field
         self.changes: list[FieldChange] = []
 
     def walk(self, path: ChangePath, desired: Any, live: Any) -> None:
-        if isinstance(desired, Secret) or self.kind.fields.secrets and matches_any(self.kind.fields.secrets, path):
+        if isinstance(desired, Secret) or is_secret(self.kind, path):
             self.secret(path, live)
+        elif is_write_only(self.kind, path):
+            if self.resend_all and desired is not None:
+                self.changes.append(_write_only_change(self.kind, path, desired))
         elif isinstance(desired, dict):
             live_map = live if isinstance(live, dict) else {}
             if live is _MISSING or live is None:
@@ -61,7 +85,7 @@ class _Comparer:
 
     def secret(self, path: ChangePath, live: Any) -> None:
         unset = live in (_MISSING, None, "")
-        if matches_any(self.kind.fields.secret_presence, path) and unset or self.rotate_secrets:
+        if matches_any(self.kind.fields.secret_presence, path) and unset or self.resend_all:
             self.changes.append(FieldChange(path, None, None, sensitive=True))
 
     def items(self, path: ChangePath, identity: Identity, desired: list[Any], live: list[Any]) -> None:
@@ -76,20 +100,27 @@ class _Comparer:
             self.add(at, _MISSING, desired[want_at])
             for secret in secret_paths_in(self.kind, desired[want_at], at):
                 self.changes.append(FieldChange(secret, None, None, sensitive=True))
+            # Write-only fields of a new item are sent (and shown) with it, inside its value.
         for have_at in removed:
             self.add((*path, item_ref(identity, live[have_at], have_at)), live[have_at], None)
         if len(self.changes) > before and replaced_at(self.kind, path) is not None:
-            # The list is sent: matched items carry their declared secrets unless the API keeps them.
+            # The list is sent: matched items carry their declared secrets (unless the API keeps
+            # them) and write-only fields.
             for want_at, have_at in matched:
                 ref = (*path, item_ref(identity, live[have_at], have_at))
-                self.resend(secret_paths_in(self.kind, desired[want_at], ref))
+                self.resend(uncompared_in(self.kind, desired[want_at], ref))
 
-    def resend(self, secrets: list[ChangePath]) -> None:
-        """Secrets an update sends because it replaces their object (or item): listed as changes,
-        unless the API keeps them when left out (Writes.kept_secrets)."""
-        flagged = {c.path for c in self.changes if c.sensitive}
-        for path in secrets:
-            if path not in flagged and not matches_any(self.kind.writes.kept_secrets, path):
+    def resend(self, uncompared: list[tuple[ChangePath, Any]]) -> None:
+        """Secrets and write-only fields an update sends because it replaces their object (or
+        item), or sends the object holding them: listed as changes, except secrets the API keeps
+        when left out (Writes.kept_secrets)."""
+        flagged = {c.path for c in self.changes if not c.compared}
+        for path, value in uncompared:
+            if path in flagged:
+                continue
+            if is_write_only(self.kind, path) and not isinstance(value, Secret):
+                self.changes.append(_write_only_change(self.kind, path, value))
+            elif not matches_any(self.kind.writes.kept_secrets, path):
                 self.changes.append(FieldChange(path, None, None, sensitive=True))
 
     def list(self, path: ChangePath, desired: list[Any], live: Any) -> None:
@@ -108,7 +139,7 @@ class _Comparer:
             before = len(self.changes)
             for index, (want, have) in enumerate(zip(desired, live, strict=True)):
                 self.walk((*path, index), want, have)
-            if any(not c.sensitive for c in self.changes[before:]):
+            if any(c.compared for c in self.changes[before:]):
                 del self.changes[before:]  # the API replaces the list: report it as one change
                 self.add(path, live, desired)
         elif desired != live:
@@ -156,9 +187,9 @@ def match_items(
         return bool(have.get(identity.key) == want[identity.key])
 
     def equal(want: JSON, have: JSON) -> bool:
-        comparer = _Comparer(kind, rotate_secrets=False)
+        comparer = _Comparer(kind, resend=False)
         comparer.walk((*path, 0), want, have)
-        return not any(not c.sensitive for c in comparer.changes)
+        return not any(c.compared for c in comparer.changes)
 
     def same_match(want: JSON, have: JSON) -> bool:
         return all(_equal(want.get(f), have.get(f)) for f in identity.match)
@@ -183,27 +214,32 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def compare(kind: Kind, desired: JSON, live: JSON, *, rotate_secrets: bool = False) -> list[FieldChange]:
-    """Field changes that turn `live` into `desired`; only declared fields count. Secrets are
-    sensitive changes: those that will be sent (set, rotated, or re-sent with an object the
-    update replaces)."""
-    comparer = _Comparer(kind, rotate_secrets)
+def compare(kind: Kind, desired: JSON, live: JSON, *, resend: bool = False) -> list[FieldChange]:
+    """Field changes that turn `live` into `desired`; only declared fields count. Secrets and
+    write-only fields are never compared: they are listed when they will be sent (set, re-sent
+    with `resend` (--resend-write-only), or with an object the update replaces or sends), secrets
+    as sensitive changes, write-only fields with their values."""
+    comparer = _Comparer(kind, resend)
     comparer.walk((), desired, live)
-    changed = [c for c in comparer.changes if not c.sensitive]
+    changed = [c for c in comparer.changes if c.compared]
     if changed and replaced_at(kind, ()) is not None:
-        comparer.resend(secret_paths_in(kind, desired))
-    else:  # a nested object that is sent carries its declared secrets (as it always has)
+        comparer.resend(uncompared_in(kind, desired))
+    else:  # a nested object that is sent carries its declared secrets and write-only fields
         for top in dict.fromkeys(str(c.path[0]) for c in changed if len(c.path) > 1):
             if isinstance(desired.get(top), dict) and top not in kind.fields.merge_maps:
-                comparer.resend(secret_paths_in(kind, desired[top], (top,)))
+                comparer.resend(uncompared_in(kind, desired[top], (top,)))
     return [_hide_secrets(kind, c) for c in comparer.changes]
+
+
+def _write_only_change(kind: Kind, path: ChangePath, value: Any) -> FieldChange:
+    return FieldChange(path, None, strip_secrets(kind, value, path), write_only=True)
 
 
 def _hide_secrets(kind: Kind, change: FieldChange) -> FieldChange:
     if change.sensitive:
         return change
-    return FieldChange(change.path, strip_secrets(kind, change.before, change.path),
-                       strip_secrets(kind, change.after, change.path))
+    return replace(change, before=strip_secrets(kind, change.before, change.path),
+                   after=strip_secrets(kind, change.after, change.path))
 
 
 def strip_secrets(kind: Kind, value: Any, path: ChangePath = ()) -> Any:
@@ -219,18 +255,26 @@ def strip_secrets(kind: Kind, value: Any, path: ChangePath = ()) -> Any:
     return value
 
 
-def secret_paths_in(kind: Kind, value: Any, path: ChangePath = ()) -> list[ChangePath]:
-    """Paths inside `value` holding a secret."""
-    found: list[ChangePath] = []
-    if isinstance(value, Secret) or (path and matches_any(kind.fields.secrets, path) and value is not None):
-        return [path]
+def uncompared_in(kind: Kind, value: Any, path: ChangePath = ()) -> list[tuple[ChangePath, Any]]:
+    """(path, value) of each declared secret and write-only field inside `value`: the fields no
+    comparison can check. Values of secrets may be Secret objects: never show them."""
+    if value is None:
+        return []
+    if isinstance(value, Secret) or path and (is_secret(kind, path) or is_write_only(kind, path)):
+        return [(path, value)]
+    found: list[tuple[ChangePath, Any]] = []
     if isinstance(value, dict):
         for k, v in value.items():
-            found.extend(secret_paths_in(kind, v, (*path, k)))
+            found.extend(uncompared_in(kind, v, (*path, k)))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            found.extend(secret_paths_in(kind, v, (*path, i)))
+            found.extend(uncompared_in(kind, v, (*path, i)))
     return found
+
+
+def secret_paths_in(kind: Kind, value: Any, path: ChangePath = ()) -> list[ChangePath]:
+    """Paths inside `value` holding a secret."""
+    return [at for at, held in uncompared_in(kind, value, path) if isinstance(held, Secret) or is_secret(kind, at)]
 
 
 def _deep_merge(base: Any, top: Any) -> Any:
@@ -242,16 +286,15 @@ def _deep_merge(base: Any, top: Any) -> Any:
     return top
 
 
-def update_payload(
-    kind: Kind, desired: JSON, live: JSON, changes: list[FieldChange], *, rotate_secrets: bool = False
-) -> JSON:
+def update_payload(kind: Kind, desired: JSON, live: JSON, changes: list[FieldChange]) -> JSON:
     """What an update sends: the changed top-level fields (maps the API merges key by key carry
     only their changed keys; nested objects carry live merged with desired, so undeclared
     sub-fields survive), plus the fields every update must carry. Where the update replaces
     (Writes.replaces: the whole object, or the items of a list), it also carries the live value
     of every field the stack does not declare, list items matched to live ones by identity.
     A declared secret is sent only where a change lists it (a sensitive change): set, rotated,
-    new, or re-sent with an object the API replaces. (`rotate_secrets` is already in `changes`.)"""
+    new, or re-sent with an object the API replaces. A top-level write-only field is sent only
+    where a change lists it; inside a nested object that is sent, it goes with the object."""
     flagged = {c.path for c in changes if c.sensitive}
     whole = replaced_at(kind, ())
     if whole is not None:

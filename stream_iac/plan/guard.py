@@ -48,6 +48,8 @@ def _still_referenced(plan: Plan, live: LiveState, deleted: set[tuple[str, str]]
                 continue
             after = after_apply(kind, have.get(name), wanted.get((kind.name, name)))
             for target_kind, target in sorted(set(kind.refs.find(after)) & deleted):
+                if (kind.name, name) not in wanted and target_kind in kind.refs.removed_with:
+                    continue  # live only, and the API removes it with the target
                 problems.append(f"{BY_NAME[target_kind].address(target)} cannot be deleted: "
                                 f"{kind.address(name)} refers to it")
     return problems

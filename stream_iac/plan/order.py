@@ -56,15 +56,23 @@ def with_dependencies(changes: list[Change], chosen: set[str]) -> tuple[list[Cha
 
 
 def ordered(changes: list[Change]) -> list[Change]:
-    """Dependency order (a change after everything it depends on); deletes last, in reverse."""
-    action_rank = {"create": 0, "update": 0, "delete": 1}
+    """Dependency order, grouped for reading: creates and updates level by level (`kinds.LEVELS`),
+    then deletes in reverse; each kind's changes together, sorted by address. A kind's group goes
+    after every group it depends on (the app's grants may name a role created in the same plan),
+    and within a group a change after those it depends on."""
     by_address = {c.address: c for c in changes}
-    rank = {kind.name: LEVEL[kind.name] for kind in KINDS}
+    position = {kind.name: index for index, kind in enumerate(KINDS)}
 
-    def key(c: Change) -> tuple[int, int, str]:
-        order = rank[c.kind] if c.action != "delete" else -rank[c.kind]
-        return (action_rank[c.action], order, c.address)
+    def group_of(c: Change) -> tuple[int, int, int]:
+        deleting = c.action == "delete"
+        sign = -1 if deleting else 1
+        return (int(deleting), sign * LEVEL[c.kind], sign * position[c.kind])
 
+    groups: dict[tuple[int, int, int], list[Change]] = {}
+    for change in sorted(changes, key=lambda c: c.address):
+        groups.setdefault(group_of(change), []).append(change)
+    needs = {g: {group_of(by_address[d]) for c in members for d in c.depends_on if d in by_address} - {g}
+             for g, members in groups.items()}
     result: list[Change] = []
     placed: set[str] = set()
 
@@ -73,11 +81,16 @@ def ordered(changes: list[Change]) -> list[Change]:
             return
         visiting.add(c.address)
         for dep in c.depends_on:
-            if dep in by_address:
+            if dep in by_address and group_of(by_address[dep]) == group_of(c):
                 place(by_address[dep], visiting)
         placed.add(c.address)
         result.append(c)
 
-    for change in sorted(changes, key=key):
-        place(change, set())
+    waiting = set(groups)
+    while waiting:
+        ready = [g for g in waiting if not needs[g] & waiting] or list(waiting)  # a cycle: the executor still waits
+        group = min(ready)
+        waiting.discard(group)
+        for change in groups[group]:
+            place(change, set())
     return result

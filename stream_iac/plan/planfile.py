@@ -25,7 +25,7 @@ from typing import Any
 from stream_iac.errors import ConfigError, json_type_name
 from stream_iac.kinds import BY_NAME
 from stream_iac.paths import ChangePath, Item
-from stream_iac.plan.build import Change, Plan
+from stream_iac.plan.build import NOT_COMPARED_WHY, Change, NotCompared, Plan
 from stream_iac.plan.diff import FieldChange
 from stream_iac.plan.targets import Partial
 from stream_iac.secrets import REDACTED, Secret
@@ -81,7 +81,8 @@ def _document(plan: Plan, header: PlanHeader) -> dict[str, Any]:
             "live": c.live,
             "fingerprint": c.fingerprint,
             "field_changes": [
-                {"path": _encode_path(fc.path), "before": fc.before, "after": fc.after, "sensitive": fc.sensitive}
+                {"path": _encode_path(fc.path), "before": fc.before, "after": fc.after, "sensitive": fc.sensitive,
+                 "write_only": fc.write_only}
                 for fc in c.field_changes
             ],
         }
@@ -163,13 +164,16 @@ def parse_plan_document(doc: dict[str, Any], where: str, resolve: SecretResolver
                 address=item["address"], kind=item["kind"], name=item["name"], action=item["action"],
                 before=item["before"], after=item["after"], changed_paths=item["changed_paths"],
                 sensitive_paths=item["sensitive_paths"],
-                field_changes=[FieldChange(_decode_path(f["path"]), f["before"], f["after"], f["sensitive"])
+                field_changes=[FieldChange(_decode_path(f["path"]), f["before"], f["after"], f["sensitive"],
+                                           bool(f.get("write_only", False)))
                                for f in saved.get("field_changes", [])],
                 payload=_decode(saved["payload"], resolve), followup=_decode(saved["followup"], resolve),
                 live=saved["live"], depends_on=item["depends_on"], fingerprint=saved["fingerprint"],
             ))
         return Plan(stack=doc["stack"], changes=changes, unmanaged=doc.get("unmanaged", []),
-                    warnings=doc.get("warnings", []), partial=Partial.from_json(doc.get("partial")))
+                    warnings=doc.get("warnings", []), partial=Partial.from_json(doc.get("partial")),
+                    not_compared=[NotCompared(n["path"], n["reason"]) for n in doc.get("not_compared", [])
+                                  if n.get("reason") in NOT_COMPARED_WHY])
     except (KeyError, TypeError, AttributeError) as exc:
         raise PlanFileError(f"{where}: not a well-formed saved plan (at {exc}). {_AGAIN}") from None
 

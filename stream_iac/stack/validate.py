@@ -28,21 +28,35 @@ else:  # the kinds a stack can prune, as an enum pydantic checks (and the schema
 
 
 class CredentialsSection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The environment variables holding this stack's API key and secret (instead of
+    STREAM_API_KEY and STREAM_API_SECRET), so one run can plan several apps."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     api_key_env: str = Field(min_length=1)
+    """Name of the environment variable holding the app's API key."""
     api_secret_env: str = Field(min_length=1)
+    """Name of the environment variable holding the app's API secret."""
 
 
 class StackSection(BaseModel):
     """The `stack:` section: how the stack is managed, not what it contains."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     name: str | None = None
+    """The stack's name in plans and reports (default: its folder's name)."""
     include: list[str] = Field(default_factory=list)
+    """Stacks (folders or files, relative to this file) loaded first; this stack overrides them:
+    mappings merge, lists replace (except `protect`, which accumulates)."""
     prune: list[KindName] = Field(default_factory=list)
+    """Kinds whose live objects this stack does not declare are deleted (built-in and protected
+    ones never); other kinds only list them. Default: none."""
     protect: list[str] = Field(default_factory=list)
+    """Addresses (`channel_types.support`) never deleted, whatever `prune` says; accumulates across
+    includes."""
     vars: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    """Values that string fields use as `${var:NAME}`."""
     credentials: CredentialsSection | None = None
+    """Where this stack's API credentials come from (default: STREAM_API_KEY and STREAM_API_SECRET)."""
 
 
 def load_and_validate(
@@ -144,6 +158,7 @@ def _validate_section(raw: RawStack, kind: Kind, section: Any, problems: Problem
             continue
         validated = _validate_object(raw, kind, path, body, problems)
         if validated is not None:
+            validated = {**kind.shape.name_fields(name), **validated}  # what the name stands for
             objects[name] = DesiredObject(kind.name, name, validated, nearest_location(raw, path),
                                           locate=functools.partial(_locate, raw, path))
     return objects

@@ -60,6 +60,18 @@ def assert_live_matches(snapshot: dict[str, Any], stack: dict[str, Any], env: di
             if push:
                 assert app["push_notifications"]["version"] == push["version"]
             _assert_fields("app", want, app, env)
+        elif kind == "push_templates":  # named <type>[/<provider>]/<event_type>
+            live_templates = {"/".join(p for p in (t["push_provider_type"], t["push_provider_name"], t["event_type"])
+                                       if p): t for t in snapshot["push_templates"]}
+            for name, body in section.items():
+                assert name in live_templates, f"push_templates.{name} missing live"
+                _assert_fields(f"push_templates.{name}", dict(body), live_templates[name], env)
+        elif kind == "external_storage":  # credentials are kept apart in the emulator
+            for name, body in section.items():
+                stored = snapshot["external_storages"].get(name)
+                assert stored is not None, f"external_storage.{name} missing live"
+                have = {**stored, **stored["credentials"], "storage_type": stored["type"]}
+                _assert_fields(f"external_storage.{name}", dict(body), have, env)
         elif kind == "roles":
             roles = _items(snapshot, "roles")
             for name in section:

@@ -14,11 +14,12 @@ import string
 import types
 import typing
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import annotated_types
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -132,6 +133,15 @@ def choices(values: Any) -> Strategy:
     return _mostly(st.sampled_from(values), [], [m for m in misses if m not in values] + ["no-such-value"])
 
 
+def timestamps() -> Strategy:
+    """RFC 3339 text with a time zone (in UTC or another offset), or now and then without one
+    (which a stack's date-times must have)."""
+    zones = st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(-timedelta(hours=5))])
+    moments = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1), timezones=zones)
+    return _mostly(moments.map(lambda moment: moment.isoformat()), ["2025-01-31T00:00:00Z"],
+                   ["2025-01-31T00:00:00", "31/01/2025"])
+
+
 def json_values() -> Strategy:
     scalars = st.one_of(st.booleans(), st.integers(-5, 5), st.text(TEXT_ALPHABET, max_size=8))
     return st.one_of(scalars, st.lists(scalars, max_size=2))
@@ -189,4 +199,6 @@ class ModelStrategies:
             return texts(limits)
         if bare is Any:
             return json_values()
+        if bare is AwareDatetime or isinstance(bare, type) and issubclass(bare, datetime):
+            return timestamps()
         raise TypeError(f"{path}: no strategy for {annotation!r}")

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from stream_emulator import Emulator, EmulatorOptions
 from stream_iac.errors import UserError
 from stream_iac.export import export_stack
+from stream_iac.kinds.default_grants import default_grants
 from stream_iac.schema import SCHEMA_ID
 from stream_iac.state import LiveState
 from tests.e2e.conftest import KEY, SECRET, Harness
@@ -51,7 +52,7 @@ def load(folder: Path, file: str) -> Any:
 def plan_of_export(h: Harness, folder: Path, env: dict[str, str]) -> tuple[int, dict[str, Any]]:
     result = h.run("plan", str(folder), "--format", "json", "--detailed-exitcode", env=env)
     assert result.exit_code in (0, 2), result.output
-    doc: dict[str, Any] = json.loads(result.stdout)
+    doc: dict[str, Any] = json.loads(result.stdout)["stacks"][0]  # the one stack's plan
     return result.exit_code, doc
 
 
@@ -127,15 +128,38 @@ def test_export_writes_a_clean_stack_that_plans_to_no_changes(harness: Harness) 
     assert files_of(out) == files, "exporting twice is byte-identical"
 
 
-def test_export_lists_no_variables_and_writes_the_app_for_a_fresh_app(inproc: Harness) -> None:
+def test_export_of_a_fresh_app_writes_no_default_grants_and_plans_empty(inproc: Harness) -> None:
     out = inproc.tmp / "fresh"
     result = inproc.run("export", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "Secrets are not readable" not in result.stdout
-    assert set(files_of(out)) == {"stack.yaml", "app.yaml", "channel_types.yaml"}
+    assert set(files_of(out)) == {"stack.yaml", "app.yaml"}, "no channel type differs from its defaults"
+    assert load(out, "app.yaml") == {"app": {}}, "the .app scope's default grants are left out"
+    code, doc = plan_of_export(inproc, out, {})
+    assert code == 0 and doc["changes"] == [] and doc["unmanaged"] == []
+
+
+def test_export_writes_only_the_roles_whose_grants_changed(inproc: Harness) -> None:
+    """Against the client's copy of Stream's default grant tables: a changed role is exported
+    (built-in and custom types, and the .app scope), a cleared one as `[]`, an unchanged one not,
+    and the round trip plans empty, for a multi-tenant app too (its global_* roles get default
+    grants)."""
+    inproc.env = {}
+    stack = {"roles": ["agent"],
+             "app": {"multi_tenant_enabled": True, "grants": {"user": ["flag-user", "search-user"]}},
+             "channel_types": {"messaging": {"grants": {"user": ["read-channel"], "agent": ["read-channel"],
+                                                        "channel_member": []}},
+                               "support": {"grants": {"guest": ["read-channel"]}}}}
+    apply_ok(inproc, inproc.stack(stack))
+    out = inproc.tmp / "changed"
+    result = inproc.run("export", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    app = load(out, "app.yaml")["app"]
+    assert app == {"multi_tenant_enabled": True, "grants": {"user": ["flag-user", "search-user"]}}
     types = load(out, "channel_types.yaml")["channel_types"]
-    assert sorted(types) == ["commerce", "gaming", "livestream", "messaging", "team"]
-    assert all(set(body) == {"grants"} for body in types.values()), types
+    assert types["messaging"] == {"grants": {"agent": ["read-channel"], "channel_member": [], "user": ["read-channel"]}}
+    assert types["support"] == {"grants": {"guest": ["read-channel"]}}
+    assert sorted(types) == ["messaging", "support"], "unchanged built-in types are left out"
     code, doc = plan_of_export(inproc, out, {})
     assert code == 0 and doc["changes"] == [] and doc["unmanaged"] == []
 
@@ -206,9 +230,26 @@ def test_references_to_missing_objects_are_left_out_with_a_note(tmp_path: Path) 
     }
     result = export_stack(live, tmp_path / "out")
     support = load(tmp_path / "out", "channel_types.yaml")["channel_types"]["support"]
-    assert support == {"blocklist": "kept", "grants": {"agent": ["read-channel"]}}
+    grants = support.pop("grants")
+    assert support == {"blocklist": "kept"}
+    assert grants.pop("agent") == ["read-channel"] and "ghost" not in grants
+    assert grants == {role: [] for role in default_grants("support", {})}, "default roles it lacks are cleared"
     assert any("blocklists.gone" in note for note in result.notes)
     assert any("roles.ghost" in note for note in result.notes)
+
+
+def test_default_grants_are_left_out_and_changed_or_cleared_roles_written(tmp_path: Path) -> None:
+    messaging = default_grants("messaging", {})
+    changed = {**messaging, "user": ["read-channel"]}
+    del changed["channel_member"]
+    types = {"messaging": {"grants": changed}, "team": {"grants": default_grants("team", {})},
+             "custom": {"grants": messaging}}
+    live: LiveState = {"app": {"app": {"grants": default_grants(".app", {})}}, "channel_types": types}
+    export_stack(live, tmp_path / "out")
+    assert load(tmp_path / "out", "app.yaml") == {"app": {}}
+    types = load(tmp_path / "out", "channel_types.yaml")["channel_types"]
+    assert types == {"messaging": {"grants": {"channel_member": [], "user": ["read-channel"]}}, "custom": {}}, \
+        "team and the custom type hold their default grants"
 
 
 def test_words_a_words_file_cannot_hold_stay_inline_and_odd_names_get_safe_files(tmp_path: Path) -> None:

@@ -101,6 +101,10 @@ LARGE: dict[str, Any] = {
                     "apn_topic": "com.example.app.dev", "apn_development": True, "apn_auth_key": "${env:APN_KEY}"},
         "fcm": {"type": "firebase", "firebase_credentials": "${env:FCM_JSON}", "description": "Android"},
     },
+    "push_templates": {"apn/apn-prod/message.new": {"template": '{"aps": {"alert": "{{ message.text }}"}}'},
+                       "firebase/reaction.new": {"enable_push": False}},
+    "external_storage": {"exports": {"storage_type": "gcs", "bucket": "chat-exports",
+                                     "gcs_credentials": "${env:FCM_JSON}"}},
 }
 # Live before the first run, and pruned by LARGE (so deletes meet faults too).
 LEGACY: dict[str, Any] = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import typing
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,12 @@ OVERRIDES: dict[str, Overrides] = {
         "datadog_info.api_key": lambda: secret,
         "event_hooks[].sqs_secret": lambda: secret,
         "event_hooks[].sns_secret": lambda: secret,
+        "event_hooks[].failover_config.gcs_credentials": lambda: secret,
+        **{field: lambda: secret for field in ("apn_config.auth_key", "apn_config.p12_cert",
+                                               "firebase_config.server_key", "huawei_config.secret",
+                                               "xiaomi_config.secret")},
+        "firebase_config.credentials_json": lambda: st.sampled_from(
+            ["${env:PROP_FCM_OBJECT}", "${env:PROP_FCM_OBJECT}", "${env:PROP_FCM_ARRAY}", "${env:PROP_FCM_TEXT}"]),
         # pending_message hooks often, so that a stack has three of them now and then
         "event_hooks[].hook_type": lambda: st.sampled_from(["pending_message", "pending_message", "webhook", "sqs",
                                                             "sns"]),
@@ -85,7 +92,10 @@ OVERRIDES: dict[str, Overrides] = {
         "firebase_credentials": lambda: st.sampled_from(
             ["${env:PROP_FCM_OBJECT}", "${env:PROP_FCM_OBJECT}", "${env:PROP_FCM_ARRAY}", "${env:PROP_FCM_TEXT}"]),
     },
+    "external_storage": {field: lambda: secret for field in ("aws_s3.s3_api_key", "aws_s3.s3_secret",
+                                                             "gcs_credentials", "azure_blob.abs_client_secret")},
 }
+STORAGE_CREDENTIALS = {"s3": "aws_s3", "gcs": "gcs_credentials", "abs": "azure_blob"}
 
 
 def names(kind: str) -> st.SearchStrategy[str]:
@@ -97,9 +107,14 @@ def names(kind: str) -> st.SearchStrategy[str]:
         builtin = ["messaging", "livestream"] if kind == "channel_types" else ["giphy"]
         return st.one_of(st.from_regex(pattern, fullmatch=True), st.sampled_from(builtin),
                          st.text(TEXT_ALPHABET, max_size=8))
-    longest = {"roles": 64, "permissions": 255, "push_providers": 36, "blocklists": 255}[kind]
+    if kind == "push_templates":  # <type>/<event_type>: templates of no provider (one needs no provider)
+        types, events = ["apn", "firebase", "huawei", "xiaomi", "web"], ["message.new", "reaction.new", "message.x"]
+        return st.one_of(st.builds(lambda t, e: f"{t}/{e}", st.sampled_from(types), st.sampled_from(events)),
+                         st.text(TEXT_ALPHABET, max_size=8))
+    longest = {"roles": 64, "permissions": 255, "push_providers": 36, "blocklists": 255,
+               "external_storage": 255}[kind]
     builtin = {"roles": ["admin"], "permissions": ["read-channel"], "push_providers": [],
-               "blocklists": [BUILTIN_BLOCKLIST]}[kind]
+               "blocklists": [BUILTIN_BLOCKLIST], "external_storage": []}[kind]
     return st.one_of(st.text(TEXT_ALPHABET, min_size=1, max_size=20), st.text(TEXT_ALPHABET, max_size=2),
                      st.sampled_from([*builtin, "x" * longest, "x" * (longest + 1)]))
 
@@ -116,6 +131,13 @@ def body(draw: st.DrawFn, kind: str, first: dict[str, Any] | None = None) -> dic
         foreign = tuple(p for p in TYPE_PREFIXES.values() if p != own)
         if draw(st.integers(0, 9)):  # mostly only the provider's own fields (else validate refuses)
             drawn = {k: v for k, v in drawn.items() if not k.startswith(foreign)}
+    if kind == "external_storage" and draw(st.integers(0, 9)):  # mostly the type's own credentials only
+        wanted = STORAGE_CREDENTIALS.get(drawn["storage_type"], "")
+        drawn = {k: v for k, v in drawn.items() if k == wanted or k not in STORAGE_CREDENTIALS.values()}
+        if wanted and wanted not in drawn:
+            field = model.model_fields[wanted]
+            strategies = ModelStrategies(OVERRIDES.get(kind))
+            drawn[wanted] = draw(strategies.for_annotation(typing.Annotated[(field.annotation, field)], wanted))
     if kind == "blocklists" and first is not None:
         if "type" in first:
             drawn["type"] = first["type"]

@@ -157,6 +157,27 @@ def test_event_hook_secret_is_kept_when_resent_by_id_without_it(api: Api, emulat
     assert stored["sqs_queue_url"] == "https://queue"
 
 
+def test_failover_credentials_are_kept_when_a_hook_is_resent_by_id_without_them(api: Api, emulator: Emulator) -> None:
+    failover = {"type": "gcs", "gcs_bucket": "b", "gcs_credentials": "{}"}
+    assert_ok(api.patch("/app", {"event_hooks": [{"hook_type": "webhook", "failover_config": failover}]}))
+    hook = get_app(api)["event_hooks"][0]
+    assert hook["failover_config"] == {"type": "gcs", "gcs_bucket": "b"}, "the credentials are never returned"
+    assert_ok(api.patch("/app", {"event_hooks": [{**hook, "failover_config": {**hook["failover_config"],
+                                                                             "gcs_path": "p"}}]}))
+    stored = emulator.snapshot(KEY)["app"]["event_hooks"][0]["failover_config"]
+    assert stored == {"type": "gcs", "gcs_bucket": "b", "gcs_path": "p", "gcs_credentials": "{}"}
+
+
+def test_write_only_settings_are_stored_and_never_returned(api: Api, emulator: Emulator) -> None:
+    assert_ok(api.patch("/app", {"reminders_max_members": 5, "feeds_v2_region": "eu",
+                                 "moderation_onboarding_complete": True}))
+    app = get_app(api)
+    assert "reminders_max_members" not in app and "feeds_v2_region" not in app
+    assert app["moderation_onboarding_complete"] is True
+    stored = emulator.snapshot(KEY)["app"]
+    assert stored["reminders_max_members"] == 5 and stored["feeds_v2_region"] == "eu"
+
+
 def test_at_most_two_pending_message_hooks(api: Api) -> None:
     hooks = [{"hook_type": "pending_message", "webhook_url": f"https://{i}"} for i in range(3)]
     assert_error(api.patch("/app", {"event_hooks": hooks}), 400, 4, "UpdateApp", "pending_message")

@@ -68,9 +68,9 @@ def test_secrets_are_never_compared_so_never_a_perpetual_change() -> None:
 def test_rotate_secrets_reports_secret_as_sensitive_and_sends_it() -> None:
     desired = {"type": "apn", "apn_topic": "a.b", "apn_auth_key": Secret("KEY", "env:K")}
     live = {"type": "apn", "apn_topic": "a.b"}
-    [change] = compare(PP, desired, live, rotate_secrets=True)
+    [change] = compare(PP, desired, live, resend=True)
     assert change.sensitive and change.before is None and change.after is None
-    payload = update_payload(PP, desired, live, [change], rotate_secrets=True)
+    payload = update_payload(PP, desired, live, [change])
     assert isinstance(payload["apn_auth_key"], Secret)
 
 
