@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: venv demo test test-sdks lint bench schema help-text clean
+.PHONY: venv demo test test-sdks test-live lint bench schema help-text clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ test-sdks: venv
 	STREAM_EMULATOR_PYTHON="$(abspath $(PY))" $(NODE) --test \
 		$(NODE_SDK_TESTS)/stream-chat.test.mjs $(NODE_SDK_TESTS)/node-sdk.test.mjs
 
+# The end-to-end round trips against a real Stream app of your own (see README, "Checking our assumptions
+# against Stream"): set STREAM_IAC_LIVE_API_KEY and STREAM_IAC_LIVE_API_SECRET; without them every test is
+# skipped and the reason shown. `make test` runs the same suite against the emulator.
+test-live: venv
+	$(PY) -m pytest -m live -rs tests/live
+
 lint: venv
 	$(VENV)/bin/ruff check stream_iac stream_emulator tests benchmarks
 	$(VENV)/bin/mypy
@@ -39,6 +45,7 @@ bench: venv
 
 schema: venv
 	$(VENV)/bin/stream-iac schema --out schemas
+	$(PY) -c "from stream_iac.reference import write_reference; write_reference('docs/reference')"
 
 help-text: venv
 	$(PY) -c "from stream_iac.cli.entry import write_help_module; write_help_module('stream_iac/cli/_help.py')"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -220,6 +221,28 @@ class Emulator:
                     "channels": dict(state.channel_counts),
                 }
             )
+
+    def load_state(self, api_key: str, live: Mapping[str, Any]) -> list[str]:
+        """Replace the app's state with one rebuilt from what Stream's API returned (the counterpart of
+        ``snapshot``): ``live`` holds the list calls' answers, each under the key the API answers with
+        (``app``: GetApp's ``app``; ``channel_types``, ``commands``, ``blocklists``, ``roles``,
+        ``permissions``, ``push_providers``, ``policies``, ``templates``, ``external_storages``: lists or
+        maps by name), built-ins included or not; a ``snapshot`` loads too. A key left out keeps a fresh
+        app's part. Secrets the API showed as set without their value are stored as a placeholder
+        (``live_import.UNKNOWN_SECRET``): see ``live_import`` for what else it decides. The write is
+        persisted like any other. Returns the keys of ``live`` it did not read. ``KeyError`` for an unknown
+        app key, ``ValueError`` for input not in the API's shape."""
+        from .live_import import import_app_state, unknown_keys
+
+        with self._lock:
+            runtime = self._runtime(api_key)
+            now = self.clock()
+            runtime.commit(import_app_state(api_key, live, self.builtins, to_nanoseconds(now)), now,
+                           self.options.stale_read_ms / 1000.0)
+            pending = self._capture_state()
+        if pending is not None:
+            self._write_state(*pending)
+        return unknown_keys(live)
 
     def stats(self, api_key: str) -> dict[str, Any]:
         """Counters: ``requests``/``writes`` per operation id, ``responses`` per status, ``faults`` per kind."""

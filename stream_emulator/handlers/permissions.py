@@ -49,11 +49,11 @@ def custom_permission_view(builtins: Builtins, stored: dict[str, Any]) -> dict[s
         "action": stored["action"],
         "owner": stored.get("owner", False),
         "same_team": stored.get("same_team", False),
-        "custom": True,
+        "custom": stored.get("custom", True),  # False: a real app's built-in, loaded by live_import
         "level": _level(resource_type),
         "owner_resource": resource_type.lower() if stored.get("owner") else "",
         "tags": [],
-        "condition": json_copy(stored["condition"]),
+        "condition": json_copy(stored.get("condition", {})),
     }
 
 

@@ -24,7 +24,9 @@ def role_view(state: AppState, name: str, custom: bool, created_at: int, updated
 def all_role_views(state: AppState, builtins: Builtins) -> list[dict[str, Any]]:
     views = [role_view(state, name, False, state.created_at, state.created_at) for name in builtins.roles]
     views.extend(
-        role_view(state, name, True, role["created_at"], role["updated_at"]) for name, role in state.roles.items()
+        # A role loaded from a real app's list as built-in (live_import) stays built-in.
+        role_view(state, name, role.get("custom", True), role["created_at"], role["updated_at"])
+        for name, role in state.roles.items()
     )
     return views
 
