@@ -11,9 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from stream_iac.api.caller import ApiCaller
-from stream_iac.errors import UserError, json_type_name
-from stream_iac.kinds import KINDS
-from stream_iac.kinds.base import BUILTIN_MARK, JSON, RAW_MARK, Kind, Lister
+from stream_iac.errors import ApiError, UserError, json_type_name
+from stream_iac.kinds import BY_NAME, KINDS
+from stream_iac.kinds.base import BUILTIN_MARK, JSON, RAW_MARK, Context, FanOut, Kind, Lister
 from stream_iac.state import LiveState
 
 MAX_PAGES = 1000
@@ -28,23 +28,119 @@ class UnexpectedResponse(UserError):
                          "with -v to see the requests")
 
 
-async def read_live(api: ApiCaller, kinds: Iterable[Kind] = KINDS) -> LiveState:
+async def read_live(api: ApiCaller, kinds: Iterable[Kind] = KINDS, *, hint: Context | None = None) -> LiveState:
     """Every live object of `kinds`, read with one round of concurrent list calls (plus pages
-    where the API pages). Returns kind name → object name → normalised body."""
+    where the API pages). A list call that fans out over the live objects of another kind is made
+    in that round for the objects `hint` names (the desired state: kind → name → body, e.g.
+    `DesiredState.context()`), and in a second round only for live objects the hint lacks. The
+    hint changes which calls are made when, never the result. Returns kind name → object name →
+    normalised body."""
     kinds = list(kinds)
-    results = await asyncio.gather(*(read_kind(api, kind) for kind in kinds))
+    lists = RawLists(api, hint=hint)
+    results = await asyncio.gather(*(lists.normalised(kind) for kind in kinds))
     return {kind.name: objects for kind, objects in zip(kinds, results, strict=True)}
 
 
 async def read_kind(api: ApiCaller, kind: Kind) -> dict[str, JSON]:
     """Every live object of one kind: object name → body in the stack's shape (a singleton
     kind has one object, named after the kind)."""
-    return normalise_all(kind, await list_raw(api, kind))
+    return await RawLists(api).normalised(kind)
 
 
 async def list_raw(api: ApiCaller, kind: Kind) -> dict[str, JSON]:
-    """Every live object of one kind as the API returns it, by name."""
-    return await _list(api, kind.api.read, kind.name)
+    """Every live object of one kind as the API returns it, by name (an object a fanned-out call
+    returned also holds the query parameters of that call)."""
+    return await RawLists(api).raw(kind)
+
+
+Query = dict[str, str]  # the query parameters of one fanned-out list call
+QueryKey = tuple[tuple[str, str], ...]
+
+
+class RawLists:
+    """The list calls of one read, each made once however many kinds need its answer. A kind whose
+    list call fans out over another kind's live objects (`Lister.fan_out`) makes the calls for the
+    objects `hint` names (kind → name → body, the desired state) at once, speculatively; once that
+    kind's list is read, it makes the calls for live objects the hint lacks and drops the answers
+    for hinted objects that do not exist live."""
+
+    def __init__(self, api: ApiCaller, *, hint: Context | None = None) -> None:
+        self.api = api
+        self.hint: Context = hint or {}
+        self._tasks: dict[str, asyncio.Task[dict[str, JSON]]] = {}
+
+    async def normalised(self, kind: Kind) -> dict[str, JSON]:
+        """Every live object of `kind` in the stack's shape."""
+        return normalise_all(kind, await self.raw(kind))
+
+    def raw(self, kind: Kind) -> asyncio.Task[dict[str, JSON]]:
+        """Every live object of `kind` as the API returns it, by name (one call per run)."""
+        if kind.name not in self._tasks:
+            self._tasks[kind.name] = asyncio.ensure_future(self._read(kind))
+        return self._tasks[kind.name]
+
+    async def _read(self, kind: Kind) -> dict[str, JSON]:
+        lister, fan_out = kind.api.read, kind.api.read.fan_out
+        if fan_out is None:
+            return await _list(self.api, lister, kind.name)
+        if fan_out.over is None:
+            queries = fan_out.queries({})
+            return _named(lister, fan_out, queries, await _ask_all(self.api, lister, queries))
+        # The first round: the calls that need no live object, and those for the objects the hint
+        # names (speculative: such an object may not exist live yet, and then its call may fail).
+        first = fan_out.queries({})
+        guessed = [q for q in fan_out.queries(self.hint.get(fan_out.over, {})) if q not in first]
+        sure, guesses, over = await asyncio.gather(
+            _ask_all(self.api, lister, first), _ask_all(self.api, lister, guessed, speculative=True),
+            self.raw(BY_NAME[fan_out.over]))
+        # The second round: what the live objects need and the first round did not answer (an
+        # object the hint lacks, or whose speculative call failed). Answers for objects that do not
+        # exist live are dropped, so the result is the same with any hint.
+        answered: dict[QueryKey, JSON | None] = {
+            _key(q): a for q, a in zip(first + guessed, sure + guesses, strict=True) if a is not None}
+        wanted = first + [q for q in fan_out.queries(over) if q not in first]
+        later = [q for q in wanted if _key(q) not in answered]
+        answered.update(zip(map(_key, later), await _ask_all(self.api, lister, later), strict=True))
+        return _named(lister, fan_out, wanted, [answered[_key(q)] for q in wanted])
+
+
+def _key(query: Query) -> QueryKey:
+    return tuple(sorted(query.items()))
+
+
+async def _ask_all(api: ApiCaller, lister: Lister, queries: list[Query], *, speculative: bool = False
+                   ) -> list[JSON | None]:
+    """The answers of one call per query, all at once. A speculative call the API refuses (4xx:
+    it may not know a provider the stack is about to create) answers None instead of failing."""
+    return list(await asyncio.gather(*(_ask(api, lister, q, speculative) for q in queries)))
+
+
+async def _ask(api: ApiCaller, lister: Lister, query: Query, speculative: bool) -> JSON | None:
+    try:
+        return await api.call(lister.op, "GET", lister.path, params=dict(query))
+    except ApiError as exc:
+        if speculative and 400 <= exc.status < 500:
+            return None
+        raise
+
+
+def _named(lister: Lister, fan_out: FanOut, queries: list[Query], answers: list[JSON | None]) -> dict[str, JSON]:
+    """The objects the answers of a fanned-out list call hold, by name, each with its call's query."""
+    found: dict[str, JSON] = {}
+    for query, data in zip(queries, answers, strict=True):
+        items = None if data is None else data.get(lister.key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise UnexpectedResponse(lister.op, f"holds {lister.key!r} as {json_type_name(items)}, not a list")
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise UnexpectedResponse(lister.op, f"holds {lister.key}[{index}] as {json_type_name(item)}, "
+                                                    "not an object")
+            name = fan_out.name(query, item)
+            if name is not None:
+                found[name] = {**item, **query}
+    return found
 
 
 def normalise_all(kind: Kind, raw_objects: dict[str, JSON]) -> dict[str, JSON]:
@@ -151,7 +247,7 @@ def _mismatch(path: str, value: Any, schemas: list[dict[str, Any]]) -> str:
 
 
 def _normalised(kind: Kind, name: str, raw: JSON) -> JSON:
-    body = _with_raw(kind, _checked(kind, name, raw), raw)
+    body = _with_raw(kind, {**_checked(kind, name, raw), **kind.shape.name_fields(name)}, raw)
     if kind.builtin(name, raw):
         body[BUILTIN_MARK] = True
     return body

@@ -16,6 +16,7 @@ from stream_iac.errors import ApiError
 from stream_iac.kinds import BY_NAME
 from stream_iac.kinds.base import BUILTIN_MARK
 from stream_iac.kinds.push_templates import split_name, valid_name
+from tests.unit.rounds import Gate
 
 PROVIDERS = [{"name": "apn-prod", "type": "apn"}, {"name": "team/android", "type": "firebase"}]
 TEMPLATES = {  # what the API holds, by (type, provider or "")
@@ -117,25 +118,22 @@ def provider_call(kind: str, name: str) -> Call:
 
 
 class RoundsApi:
-    """An API that holds every call until the test releases it, so the calls a read makes fall
-    into rounds: those made before any answer, those made after the first answers, and so on.
-    Live providers are `providers` (name → type), each with one template; a call for a provider
-    that does not exist (or not with that type) answers `unknown`: "4xx" (an ApiError), "empty"
-    (no templates) or "stale" (a template). Calls in `failing` answer 400 the first time they are made."""
+    """An API that answers each call once its round is let through (`rounds.Gate`). Live
+    providers are `providers` (name → type), each with one template; a call for a provider that
+    does not exist (or not with that type) answers `unknown`: "4xx" (an ApiError), "empty" (no
+    templates) or "stale" (a template). Calls in `failing` answer 400 the first time they are made."""
 
     def __init__(self, providers: dict[str, str], unknown: str = "4xx", failing: frozenset[Call] = frozenset()
                  ) -> None:
         self.providers, self.unknown, self.failing = providers, unknown, set(failing)
-        self.held: list[tuple[Call, asyncio.Future[None]]] = []
+        self.gate: Gate[Call] = Gate()
         self.made: list[Call] = []
 
     async def call(self, op: str, method: str, path: str, *, params: dict[str, Any] | None = None,
                    body: Any = None) -> dict[str, Any]:
         made: Call = (op, tuple(sorted((params or {}).items())))
         self.made.append(made)
-        gate = asyncio.get_running_loop().create_future()
-        self.held.append((made, gate))
-        await gate
+        await self.gate.passage(made)
         if made in self.failing:
             self.failing.discard(made)
             raise ApiError(op, 400, 4, "GetPushTemplates failed with error: try again")
@@ -157,33 +155,10 @@ class RoundsApi:
             return {"templates": []}
         return {"templates": [{"event_type": "reaction.new", "enable_push": False, "push_provider_internal_id": name}]}
 
-    def release(self) -> list[Call]:
-        """Answer every call held now; the calls answered."""
-        held, self.held = self.held, []
-        for _, gate in held:
-            gate.set_result(None)
-        return [made for made, _ in held]
-
-
-async def _settled(api: RoundsApi, task: asyncio.Task[Any]) -> None:
-    """Until the read makes no new call however often it runs (it waits for answers), or ends."""
-    quiet, seen = 0, len(api.held)
-    while quiet < 100 and not task.done():
-        await asyncio.sleep(0)
-        quiet, seen = (quiet + 1, seen) if len(api.held) == seen else (0, len(api.held))
-
 
 def read_in_rounds(api: RoundsApi, hint: dict[str, dict[str, Any]] | None) -> tuple[Any, list[list[Call]]]:
     """The live state read through `api` with `hint`, and the calls of each round."""
-    async def main() -> tuple[Any, list[list[Call]]]:
-        task = asyncio.ensure_future(read_live(api, TWO_KINDS, hint=hint))
-        rounds: list[list[Call]] = []
-        while True:
-            await _settled(api, task)
-            if not api.held:
-                return task.result(), rounds  # raises what the read raised
-            rounds.append(api.release())
-    return asyncio.run(main())
+    return asyncio.run(read_live(api, TWO_KINDS, hint=hint)), api.gate.rounds
 
 
 def declared(providers: dict[str, str]) -> dict[str, dict[str, Any]]:
