@@ -4,13 +4,11 @@ stack declares it in, built-ins marked."""
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel
-
 from stream_iac.api.caller import ApiCaller
+from stream_iac.api.live_types import fields_problem
 from stream_iac.errors import ApiError, UserError, json_type_name
 from stream_iac.kinds import BY_NAME, KINDS
 from stream_iac.kinds.base import BUILTIN_MARK, JSON, RAW_MARK, Context, FanOut, Kind, Lister
@@ -161,89 +159,10 @@ def _checked(kind: Kind, name: str, raw: JSON) -> JSON:
     except (AttributeError, TypeError, KeyError, ValueError, IndexError):
         raise UnexpectedResponse(kind.api.read.op, f"holds {kind.address(name)} in a shape stream-iac cannot "
                                                    "read (a field of the wrong JSON type)") from None
-    schema, defs = _schema(kind.shape.model)
-    for field_name, value in body.items():
-        if value is None:  # not set live
-            continue
-        field_schema = schema.get(field_name)
-        problem = None if field_schema is None else _type_problem(field_schema, value, defs, field_name)
-        if problem:
-            raise UnexpectedResponse(kind.api.read.op, f"holds {kind.address(name)}.{problem}")
+    problem = fields_problem(kind.shape.model, body)  # a field not set live (None) is not checked
+    if problem:
+        raise UnexpectedResponse(kind.api.read.op, f"holds {kind.address(name)}.{problem}")
     return body
-
-
-@functools.cache
-def _schema(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The JSON schema of each field of a kind's model, and the schema's definitions."""
-    schema = model.model_json_schema()
-    return schema.get("properties", {}), schema.get("$defs", {})
-
-
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "array": (list,),
-    "object": (dict,), "null": (type(None),),
-}
-_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true/false",
-          "array": "a list", "object": "an object", "null": "null"}
-
-
-def _type_problem(schema: dict[str, Any], value: Any, defs: dict[str, Any], path: str) -> str | None:
-    """Where and how `value` is not of the JSON types `schema` allows (only types are checked, not
-    limits or enums: the API may hold values a stack cannot write), or None."""
-    if "$ref" in schema:
-        schema = defs.get(schema["$ref"].rsplit("/", 1)[-1], {})
-    branches = schema.get("anyOf") or schema.get("oneOf")
-    if branches:
-        problems: list[str] = []
-        for branch in branches:
-            problem = _type_problem(branch, value, defs, path)
-            if problem is None:
-                return None
-            problems.append(problem)
-        deeper = [p for p in problems if not p.startswith(f"{path} as ")]  # the right type, wrong inside
-        return deeper[0] if deeper else _mismatch(path, value, branches)
-    wanted = schema.get("type")
-    if wanted is not None:
-        allowed = _JSON_TYPES.get(wanted, (object,))
-        if not isinstance(value, allowed) or (wanted in ("integer", "number") and isinstance(value, bool)) \
-                or (wanted == "integer" and isinstance(value, float) and not value.is_integer()):
-            return _mismatch(path, value, [schema])
-    if isinstance(value, list) and "items" in schema:
-        return _items_problem(schema["items"], value, defs, path)
-    if isinstance(value, dict):
-        for key, child in value.items():
-            child_schema = schema.get("properties", {}).get(key)
-            if child_schema is None and isinstance(schema.get("additionalProperties"), dict):
-                child_schema = schema["additionalProperties"]
-            if child_schema is not None:
-                problem = _type_problem(child_schema, child, defs, f"{path}.{key}")
-                if problem:
-                    return problem
-    return None
-
-
-def _items_problem(schema: dict[str, Any], items: list[Any], defs: dict[str, Any], path: str) -> str | None:
-    simple = set(schema) <= {"type", "maxLength", "minLength", "pattern", "enum", "title"}
-    if simple and schema.get("type") == "string" and all(type(item) is str for item in items):
-        return None  # the common case, fast (a blocklist's 10,000 words)
-    for index, item in enumerate(items):
-        problem = _type_problem(schema, item, defs, f"{path}[{index}]")
-        if problem:
-            return problem
-    return None
-
-
-def _mismatch(path: str, value: Any, schemas: list[dict[str, Any]]) -> str:
-    wanted = []
-    for schema in schemas:
-        if "$ref" in schema:
-            wanted.append("an object")
-        elif schema.get("type") in _NAMES and schema.get("type") != "null":
-            wanted.append(_NAMES[schema["type"]])
-    expected = " or ".join(dict.fromkeys(wanted)) or "another type"
-    return f"{path} as {json_type_name(value)}, where stream-iac expects {expected}"
-
-
 
 
 def _normalised(kind: Kind, name: str, raw: JSON) -> JSON:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from stream_iac import startup
 from stream_iac.errors import Location, Problem, StackError
 from stream_iac.kinds import BY_NAME, COLLECTION_KINDS, KINDS
 from stream_iac.kinds.base import JSON, Kind
@@ -31,7 +32,7 @@ class CredentialsSection(BaseModel):
     """The environment variables holding this stack's API key and secret (instead of
     STREAM_API_KEY and STREAM_API_SECRET), so one run can plan several apps."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=startup.FIELD_DOCS)
     api_key_env: str = Field(min_length=1)
     """Name of the environment variable holding the app's API key."""
     api_secret_env: str = Field(min_length=1)
@@ -41,7 +42,7 @@ class CredentialsSection(BaseModel):
 class StackSection(BaseModel):
     """The `stack:` section: how the stack is managed, not what it contains."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=startup.FIELD_DOCS)
     name: str | None = None
     """The stack's name in plans and reports (default: its folder's name)."""
     include: list[str] = Field(default_factory=list)

@@ -173,3 +173,46 @@ def test_the_apply_summary_names_the_limits_it_paced_at() -> None:
     report = ApplyReport(verified=True, pacing="paced at the app's limits: UpdateChannelType 600/min")
     print_report(Out(), report)  # type: ignore[arg-type]
     assert "Rate limits: paced at the app's limits: UpdateChannelType 600/min." in lines
+
+
+NONSENSE = [-5, 0, "600", 600.5, True, None, 10**12, [600], {"per_minute": 600}]
+
+
+def test_nonsense_limits_keep_the_default_pacing() -> None:
+    """A misbehaving GetRateLimits (negative, zero, strings, floats, booleans, absurdly high limits)
+    never switches pacing off: each such op keeps the documented limit (or, without one, pacing by
+    response headers), and the summary says the app's answer was not used for it."""
+    for value in NONSENSE:
+        throttle = Throttle()
+        caller = FakeCaller({"server_side": {
+            "UpdateChannelType": {"limit": value, "remaining": value, "reset": 1},
+            "CreateCommand": {"limit": value, "remaining": 5, "reset": "soon"},
+        }})
+        pacing = asyncio.run(fetch_app_limits(caller, throttle, ["UpdateChannelType", "CreateCommand"]))
+        assert throttle.per_minute_limit("UpdateChannelType") == DOCUMENTED_LIMITS["UpdateChannelType"], value
+        assert throttle.per_minute_limit("CreateCommand") is None, value  # as before the call: no limit known
+        assert pacing.unknown == ("CreateCommand", "UpdateChannelType"), value
+        assert "no usable limit in the app's answer for CreateCommand, UpdateChannelType" in pacing.describe()
+
+
+def test_an_entry_that_is_not_an_object_or_is_missing_is_unknown() -> None:
+    throttle = Throttle()
+    caller = FakeCaller({"server_side": {"UpdateApp": "fast", "UpdateChannelType": {"limit": 120}}})
+    pacing = asyncio.run(fetch_app_limits(caller, throttle, ["CreateChannelType", "UpdateApp", "UpdateChannelType"]))
+    assert pacing.unknown == ("CreateChannelType", "UpdateApp")
+    assert pacing.limits == {"CreateChannelType": 60, "UpdateApp": 60, "UpdateChannelType": 120}
+
+
+def test_garbled_remaining_or_reset_keeps_the_limit_but_not_the_used_quota() -> None:
+    time = VirtualTime()
+    throttle = Throttle(clock=time.clock, wall_clock=time.clock, sleep=time.sleep)
+    taken = throttle.start_from({"UpdateApp": {"limit": 6, "remaining": -3, "reset": float("nan")}})
+    assert taken == {"UpdateApp": 6}
+    assert asyncio.run(throttle.acquire("UpdateApp")) == 0.0  # no used quota invented from nonsense
+
+
+def test_a_nonsense_rate_limit_header_does_not_switch_pacing_off() -> None:
+    throttle = Throttle()
+    for header in ("0", "-1", str(10**12), "many"):
+        throttle.observe("UpdateApp", {"X-RateLimit-Limit": header})
+        assert throttle.per_minute_limit("UpdateApp") == 60, header

@@ -2,9 +2,10 @@
 
 `StreamClient` sends every request through httpx's own `AsyncHTTPTransport` (built by
 `_default_transport`, with the proxy the environment names and a TLS context from
-`SSL_CERT_FILE` or certifi). Each test starts its own tiny server on 127.0.0.1 (port 0) with
-`asyncio.start_server`: it reads each request head (and a body by Content-Length), records it
-with the number of the connection it came on, and answers with the bytes the test scripted.
+`SSL_CERT_FILE` or certifi). Each test
+starts its own tiny server on 127.0.0.1 (port 0) with `asyncio.start_server`: it reads each
+request head (and a body by Content-Length), records it with the number of the connection it
+came on, and answers with the bytes the test scripted.
 
 Covered, through the client with its default transport: the exact request on the wire;
 gzip/deflate responses decoded; keep-alive (one connection for sequential calls, no more

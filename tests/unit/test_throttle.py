@@ -234,3 +234,50 @@ def test_garbled_rate_limit_headers_are_ignored() -> None:
     throttle.observe("Op", {"X-RateLimit-Limit": "lots", "X-RateLimit-Remaining": "0"})
     assert throttle.per_minute_limit("Op") is None
     assert run(lambda: throttle.acquire("Op")) == 0.0
+
+
+def test_a_request_counts_from_its_answer_once_released() -> None:
+    """The server counts a request when it arrives, which may be as late as its answer: a request
+    of a 1-a-second operation whose answer took 0.4 s holds the next one back until 1 s (padded)
+    after that answer, not after its start."""
+    clock = FakeClock()
+    throttle = make_throttle(clock, {"Op": 30})  # 30/min: 1 a second
+
+    async def go() -> float:
+        slot = await throttle.take("Op")
+        clock.now += 0.4  # the answer comes 0.4 s later
+        throttle.release(slot)
+        await throttle.acquire("Op")
+        return clock.now - slot.started
+
+    gap = run(go)
+    assert gap >= 0.4 + 1.0 - 1e-9, gap
+
+
+def test_without_release_a_request_counts_from_its_start() -> None:
+    clock = FakeClock()
+    throttle = make_throttle(clock, {"Op": 30})
+    starts = run(lambda: start_times(throttle, clock, "Op", 3))
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert all(1.0 <= gap < 1.1 for gap in gaps), gaps
+
+
+def test_released_slots_of_a_fast_operation_keep_its_rate() -> None:
+    """Releasing moves stamps later but the pacing of a fast operation (20 a second) stays near it:
+    its start-to-start spacing is measured from starts, the windows from answers."""
+    clock = FakeClock()
+    throttle = make_throttle(clock, {"Op": 600})
+
+    async def go() -> list[float]:
+        starts = []
+        for _ in range(41):
+            slot = await throttle.take("Op")
+            starts.append(clock.now)
+            clock.now += 0.005  # a 5 ms answer
+            throttle.release(slot)
+        return starts
+
+    starts = run(go)
+    assert starts[-1] - starts[0] < 2 * 1.03 + 41 * 0.005 + 0.2, starts[-1] - starts[0]
+    for i in range(len(starts) - 20):
+        assert starts[i + 20] - starts[i] >= 1.0, i  # never 21 in one second
