@@ -12,11 +12,8 @@ successful response or raises one of:
 from __future__ import annotations
 
 import asyncio
-import base64
 import email.utils
 import functools
-import hashlib
-import hmac
 import json
 import logging
 import math
@@ -128,17 +125,13 @@ class _Call:
         return self.method in READ_METHODS
 
 
-_TOKEN_SIGNING_INPUT = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30"
-"""base64url(`{"alg":"HS256","typ":"JWT"}`) "." base64url(`{}`): header and claims of the server
-token, byte for byte as PyJWT writes them (tests/unit/test_client.py compares with PyJWT)."""
-
-
 def create_server_token(api_secret: str) -> str:
-    """A server-side token: HS256 over empty claims, as the official Python SDK signs it (with
-    PyJWT). Signed here with hmac: importing PyJWT imports `cryptography` when it is installed,
-    about 30 ms of every command's start-up, for a signature hashlib makes in microseconds."""
-    signature = hmac.new(api_secret.encode(), _TOKEN_SIGNING_INPUT, hashlib.sha256).digest()
-    return (_TOKEN_SIGNING_INPUT + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
+    """A server-side token: HS256 over empty claims, as the official Python SDK signs it. PyJWT is
+    imported here, when a command first talks to the API, not at start-up: it imports
+    `cryptography` when that is installed (~30 ms), which `validate` and `--help` never need."""
+    import jwt
+
+    return jwt.encode({}, api_secret, algorithm="HS256")
 
 
 @functools.cache
