@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters: shown escaped if they come from elsewhere
 _NONCE = secrets.token_hex(6)
@@ -56,3 +57,25 @@ def terminal_safe(text: str, *, ansi: bool) -> str:
         elif ansi:
             out.append("\r\x1b[K" if piece == "K" else f"\x1b[{piece}m")
     return "".join(out)
+
+
+COLOR_MODES = ("auto", "always", "never")
+
+
+def color_enabled(mode: str, env: Mapping[str, str], is_tty: bool) -> bool:
+    """Whether to colour one stream. `mode` is `--color` (`always`, `never` or `auto`); in `auto`
+    a non-empty `NO_COLOR` turns colour off (no-color.org: an empty one does not), then a
+    non-empty `FORCE_COLOR` turns it on (CI logs that render colour), then `TERM=dumb` turns it
+    off, and otherwise the stream being a terminal (`is_tty`) decides. The flag wins over the
+    environment, and the explicit "no" of NO_COLOR over FORCE_COLOR."""
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    return is_tty

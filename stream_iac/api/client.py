@@ -129,9 +129,15 @@ def create_server_token(api_secret: str) -> str:
     """A server-side token: HS256 over empty claims, as the official Python SDK signs it. PyJWT is
     imported here, when a command first talks to the API, not at start-up: it imports
     `cryptography` when that is installed (~30 ms), which `validate` and `--help` never need."""
+    import warnings
+
     import jwt
 
-    return jwt.encode({}, api_secret, algorithm="HS256")
+    with warnings.catch_warnings():
+        # PyJWT warns (on stderr) about HMAC keys under 32 bytes. The key is the app's secret, which
+        # Stream issues; a warning would only be noise in every command's output.
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        return jwt.encode({}, api_secret, algorithm="HS256")
 
 
 @functools.cache

@@ -3,7 +3,6 @@ imported inside the commands so `--help` and `--version` start fast."""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from stream_iac import __version__
+from stream_iac import FORMAT_VERSION, __version__
 from stream_iac.cli.output import LogStream, Output, Progress, print_report, print_report_json
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ def _json_error(output: Output, message: str, fmt: str = "json") -> None:
 
         output.out(markdown_error(click.get_current_context().info_name or "stream-iac", message))
         return
-    output.out_json({"format_version": "1", "error": {"message": message}})
+    output.out_json({"format_version": FORMAT_VERSION, "error": {"message": message}})
 
 
 def _fail(output: Output, message: str) -> NoReturn:
@@ -133,13 +132,16 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stream-iac")
-@click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR set in the environment).")
+@click.option("--color", "color_mode", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour output: auto (on a terminal, unless NO_COLOR is set to a non-empty "
+              "value or TERM=dumb; a non-empty FORCE_COLOR forces it), always or never.")
+@click.option("--no-color", is_flag=True, help="No colours: the same as --color=never.")
 @click.option("-v", "--verbose", is_flag=True, help="Log requests and decisions to stderr.")
 @click.option("--api-key", envvar="STREAM_API_KEY", help="Stream API key (env STREAM_API_KEY).")
 @click.option("--base-url", envvar="STREAM_BASE_URL", help="API base URL (env STREAM_BASE_URL).")
 @click.option("--timeout", type=float, envvar="STREAM_TIMEOUT", help="Request timeout in seconds (default 30).")
 @click.pass_context
-def main(ctx: click.Context, no_color: bool, verbose: bool, api_key: str | None, base_url: str | None,
+def main(ctx: click.Context, color_mode: str, no_color: bool, verbose: bool, api_key: str | None, base_url: str | None,
          timeout: float | None) -> None:
     """Declarative configuration for Stream Chat apps: validate, plan, apply, drift, export.
 
@@ -158,10 +160,15 @@ def main(ctx: click.Context, no_color: bool, verbose: bool, api_key: str | None,
     from stream_iac.cli.session import ConnectionFlags, Session
 
     obj = ctx.ensure_object(dict)
-    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    output = Output(color, stderr_ansi=not no_color and "NO_COLOR" not in os.environ and sys.stderr.isatty())
+    from stream_iac.terminal import color_enabled
+
+    mode = "never" if no_color else color_mode
+    output = Output(color_enabled(mode, os.environ, sys.stdout.isatty()),
+                    stderr_ansi=color_enabled(mode, os.environ, sys.stderr.isatty()))
     log = None
     if verbose:
+        import logging  # only for -v: validate never needs it
+
         log = logging.getLogger("stream_iac")
         for old in [h for h in log.handlers if isinstance(getattr(h, "stream", None), LogStream)]:
             log.removeHandler(old)  # an earlier run in this process (tests): its Output knows other secrets
@@ -231,10 +238,10 @@ def _sharded(output: Any, stacks: tuple[str, ...], shard: tuple[int, int] | None
     return chosen
 
 
-def _plan_options(prune: bool, targets: tuple[str, ...], rotate: bool = False) -> Any:
+def _plan_options(prune: bool, targets: tuple[str, ...], resend: bool = False) -> Any:
     from stream_iac.plan import PlanOptions
 
-    return PlanOptions(prune=prune, targets=targets, rotate_secrets=rotate)
+    return PlanOptions(prune=prune, targets=targets, resend_write_only=resend)
 
 
 @main.command()
@@ -245,17 +252,23 @@ def _plan_options(prune: bool, targets: tuple[str, ...], rotate: bool = False) -
 @click.option("--target", "targets", multiple=True,
               help="Only this object (KIND.NAME) or kind, and the changes it depends on (repeatable).")
 @click.option("--prune", is_flag=True, help="Delete unmanaged live objects of every kind.")
-@click.option("--rotate-secrets", is_flag=True, help="Plan to re-send every secret.")
+@click.option("--resend-write-only", "resend", is_flag=True,
+              help="Plan to re-send every declared field the API never returns (write-only fields and secrets).")
+@click.option("--rotate-secrets", "rotate", is_flag=True, hidden=True)  # the old name of --resend-write-only
 @click.option("--step-summary", is_flag=True, help="Also write Markdown to $GITHUB_STEP_SUMMARY.")
 @click.option("--max-deletes", type=click.IntRange(0), default=None,
               help="Fail when a stack's plan has more deletes (as apply does), showing no plan.")
 @click.option("--shard", "shard", default=None, metavar="K/N", callback=_shard_option,
               help="Only the stacks of shard K of N (stable, by a hash of each stack's path): N CI jobs share a fleet.")
+@click.option("--rehearse", is_flag=True,
+              help="Apply the plan to an in-process emulator loaded with live state first, plan again there, and "
+                   "report every change it refused or that did not converge (exit 1). Nothing is written to the "
+                   "app; only as faithful as the emulator.")
 @click.pass_context
 @_guarded
 def plan(ctx: click.Context, stacks: tuple[str, ...], fmt: str, out_file: str | None, detailed_exitcode: bool,
-         targets: tuple[str, ...], prune: bool, rotate_secrets: bool, step_summary: bool,
-         max_deletes: int | None, shard: tuple[int, int] | None = None) -> None:
+         targets: tuple[str, ...], prune: bool, resend: bool, rotate: bool, step_summary: bool,
+         max_deletes: int | None, shard: tuple[int, int] | None = None, rehearse: bool = False) -> None:
     """Read live state and show what apply would do.
 
     \b
@@ -265,6 +278,7 @@ def plan(ctx: click.Context, stacks: tuple[str, ...], fmt: str, out_file: str | 
       stream-iac plan stacks/production --out plan.json --max-deletes 5
       stream-iac plan stacks/production --target channel_types.support
       stream-iac plan stacks/production --detailed-exitcode   # exit 2: changes
+      stream-iac plan stacks/production --rehearse   # try it on an emulated copy first
     """
     from stream_iac.cli.output import check_writable
     from stream_iac.cli.run import plan_stacks, run
@@ -276,12 +290,29 @@ def plan(ctx: click.Context, stacks: tuple[str, ...], fmt: str, out_file: str | 
         return
     if out_file:
         check_writable(out_file)  # before reading live state: a typo in the folder is found at once
-    results = run(plan_stacks(session, list(stacks), _plan_options(prune, targets, rotate_secrets)))
+    fleet = len(stacks) > 1 and not rehearse  # each stack reported as it is planned, then let go
+    streamed = fleet and fmt == "text"
+    results = run(plan_stacks(session, list(stacks), _plan_options(prune, targets, resend or rotate), light=fleet,
+                              report=_reporter(output, max_deletes) if streamed else None))
     for result in results:
         check_max_deletes(result.plan, max_deletes)
-    _show_plans(output, results, fmt)
-    if step_summary:
-        _write_step_summary(output, results)
+    if rehearse:  # shown with the plan; a failed rehearsal exits 1 before anything is saved
+        from stream_iac.cli import rehearse as rehearsal
+
+        rehearsals = run(rehearsal.rehearse_results(session, results, _plan_options(prune, targets)))
+        rehearsal.show_rehearsed(output, results, rehearsals, fmt)
+        if step_summary:
+            _write_step_summary(output, results, rehearsal.rehearsal_markdown(rehearsals))
+        rehearsal.exit_if_failed(output, rehearsals)
+    else:
+        if streamed:
+            from stream_iac.render.text import fleet_summary_line
+
+            output.out(fleet_summary_line([r.plan for r in results]))
+        else:
+            _show_plans(output, results, fmt)
+        if step_summary:
+            _write_step_summary(output, results)
     if out_file:
         from stream_iac.cli.run import save_plan
 
@@ -292,6 +323,18 @@ def plan(ctx: click.Context, stacks: tuple[str, ...], fmt: str, out_file: str | 
     changed = any(not r.plan.empty for r in results)
     if detailed_exitcode and changed:
         sys.exit(EXIT_CHANGES)
+
+
+def _reporter(output: Output, max_deletes: int | None) -> Callable[[StackPlan], None]:
+    """Prints each stack's plan as text as soon as it is ready (a fleet's output streams)."""
+    from stream_iac.plan import check_max_deletes
+    from stream_iac.render.text import render_plan
+
+    def report(result: StackPlan) -> None:
+        check_max_deletes(result.plan, max_deletes)
+        output.out(render_plan(result.plan, color=output.color))
+
+    return report
 
 
 def _usage(message: str) -> Exception:
@@ -307,12 +350,12 @@ def _show_plans(output: Output, results: list[StackPlan], fmt: str) -> None:
     show_plans(output, [r.plan for r in results], fmt)
 
 
-def _write_step_summary(output: Output, results: list[StackPlan]) -> None:
+def _write_step_summary(output: Output, results: list[StackPlan], extra: str = "") -> None:
     from stream_iac.render.markdown import render_markdown
 
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if target:
-        output.write_text(target, render_markdown([r.plan for r in results]) + "\n", append=True)
+        output.write_text(target, render_markdown([r.plan for r in results]) + "\n" + extra, append=True)
 
 
 @main.command()
@@ -324,13 +367,19 @@ def _write_step_summary(output: Output, results: list[StackPlan]) -> None:
               help="Only this object (KIND.NAME) or kind, and the changes it depends on (repeatable; "
                    "not with a PLANFILE).")
 @click.option("--prune", is_flag=True, help="Delete unmanaged live objects of every kind (not with a PLANFILE).")
-@click.option("--rotate-secrets", is_flag=True, help="Re-send every secret in the stack (not with a PLANFILE).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Format of the report.")
+@click.option("--resend-write-only", "resend", is_flag=True,
+              help="Re-send every declared field the API never returns (write-only fields and secrets; "
+                   "not with a PLANFILE).")
+@click.option("--rotate-secrets", "rotate", is_flag=True, hidden=True)  # the old name of --resend-write-only
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              help="Format of the report (json and markdown: the plan goes to stderr).")
 @click.option("--no-verify", is_flag=True, help="Do not read live state back after the writes to check it.")
+@click.option("--step-summary", is_flag=True, help="Also write the report as Markdown to $GITHUB_STEP_SUMMARY.")
 @click.pass_context
 @_guarded
 def apply(ctx: click.Context, stack_or_plan: str, auto_approve: bool, parallelism: int, max_deletes: int | None,
-          targets: tuple[str, ...], prune: bool, rotate_secrets: bool, fmt: str, no_verify: bool) -> None:
+          targets: tuple[str, ...], prune: bool, resend: bool, rotate: bool, fmt: str, no_verify: bool,
+          step_summary: bool = False) -> None:
     """Make the changes, in dependency order (a stack, or a plan saved by `plan --out`).
 
     \b
@@ -338,6 +387,7 @@ def apply(ctx: click.Context, stack_or_plan: str, auto_approve: bool, parallelis
       stream-iac apply stacks/production          # plans, shows the plan, asks
       stream-iac apply --auto-approve plan.json   # exactly the saved plan (CI)
       stream-iac apply --auto-approve --max-deletes 0 stacks/staging
+      stream-iac apply --auto-approve plan.json --format markdown --step-summary
     """
     from stream_iac.cli.run import apply_plan, plan_stacks, run
     from stream_iac.plan import check_max_deletes
@@ -348,20 +398,20 @@ def apply(ctx: click.Context, stack_or_plan: str, auto_approve: bool, parallelis
         from stream_iac.cli.run import load_saved_plan
 
         changing = [flag for flag, given in (("--target", targets), ("--prune", prune),
-                                             ("--rotate-secrets", rotate_secrets)) if given]
+                                             ("--resend-write-only", resend), ("--rotate-secrets", rotate))
+                    if given]
         if changing:
             raise _usage(f"{' and '.join(changing)} would change what the saved plan {stack_or_plan} does; a saved "
                          "plan is applied exactly as saved. Give them to `plan --out` instead; nothing was applied")
         result = run(load_saved_plan(session, stack_or_plan))
     else:
-        [result] = run(plan_stacks(session, [stack_or_plan], _plan_options(prune, targets, rotate_secrets)))
+        [result] = run(plan_stacks(session, [stack_or_plan], _plan_options(prune, targets, resend or rotate)))
     plan_ = result.plan
     check_max_deletes(plan_, max_deletes)
-    out = output.err if fmt == "json" else output.out
+    out = output.out if fmt == "text" else output.err
     out(render_plan(plan_, color=output.color).rstrip("\n"))
     if plan_.empty:
-        if fmt == "json":
-            print_report_json(output, None, verify=not no_verify)
+        _show_report(output, fmt, None, plan_.stack, verify=not no_verify, step_summary=step_summary)
         return
     from stream_iac.cli.interrupts import Interrupts
     from stream_iac.executor import STOP_GRACE_SECONDS
@@ -370,15 +420,29 @@ def apply(ctx: click.Context, stack_or_plan: str, auto_approve: bool, parallelis
     progress = Progress(output, len(plan_.changes), fmt)
     interrupts = Interrupts(output, STOP_GRACE_SECONDS)
     report = run(apply_plan(session, result.settings, plan_, parallelism=parallelism, on_progress=progress,
-                            verify=not no_verify, interrupts=interrupts))
-    if fmt == "json":
-        print_report_json(output, report, verify=not no_verify, interrupted=interrupts.name)
-    else:
-        print_report(output, report, interrupted=interrupts.name)
+                            verify=not no_verify, interrupts=interrupts, on_wait=progress.waiting))
+    _show_report(output, fmt, report, plan_.stack, verify=not no_verify, interrupted=interrupts.name,
+                 step_summary=step_summary)
     if interrupts.exit_code is not None:
         sys.exit(interrupts.exit_code)
     if not report.ok:
         sys.exit(1)
+
+
+def _show_report(output: Output, fmt: str, report: Any, stack: str, *, verify: bool, interrupted: str | None = None,
+                 step_summary: bool = False) -> None:
+    """Apply's report (None: nothing to apply) in `fmt`; as Markdown into the step summary too."""
+    from stream_iac.render.apply_report import apply_markdown
+
+    if fmt == "json":
+        print_report_json(output, report, verify=verify, interrupted=interrupted)
+    elif fmt == "markdown":
+        output.out(apply_markdown(report, stack, interrupted=interrupted))
+    elif report is not None:
+        print_report(output, report, interrupted=interrupted)
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary and target:
+        output.write_text(target, apply_markdown(report, stack, interrupted=interrupted) + "\n", append=True)
 
 
 def _is_plan_file(path: str) -> bool:
@@ -432,7 +496,7 @@ def drift(ctx: click.Context, stacks: tuple[str, ...], fmt: str, shard: tuple[in
     stacks = _sharded(output, stacks, shard)
     if not stacks:
         return
-    plans = [r.plan for r in run(plan_stacks(session, list(stacks), _plan_options(False, ())))]
+    plans = [r.plan for r in run(plan_stacks(session, list(stacks), _plan_options(False, ()), light=True))]
     if fmt == "json":
         output.out_json(drift_json(plans))
     elif fmt == "markdown":
@@ -477,7 +541,7 @@ def export(ctx: click.Context, out_dir: str, stack_name: str | None) -> None:
 @click.pass_context
 @_guarded
 def schema(ctx: click.Context, out_dir: str) -> None:
-    """Write the JSON Schemas for stacks and plans.
+    """Write the JSON Schemas for stacks, plans and drift reports.
 
     \b
     Examples:
@@ -523,14 +587,25 @@ def _add_guarded(command: click.Command) -> None:
 
 
 def _add_habits() -> None:
-    """show, fmt, completion, version: the commands a Terraform user reaches for."""
+    """show, fmt, explain, completion, version: the commands a Terraform or kubectl user reaches for."""
     from stream_iac.cli.completion import completion
+    from stream_iac.cli.explain import explain
     from stream_iac.cli.fmt import fmt
     from stream_iac.cli.show import show
     from stream_iac.cli.version import version
 
-    for command in (show, fmt, completion, version):
+    for command in (show, fmt, explain, completion, version):
         _add_guarded(command)
 
 
 _add_habits()
+
+
+def _add_check() -> None:
+    """check: Stream verifies the credentials the stacks configure (cli/check.py)."""
+    from stream_iac.cli.check import check
+
+    _add_guarded(check)
+
+
+_add_check()

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from stream_iac import FORMAT_VERSION
+
 if TYPE_CHECKING:
     from stream_iac.cli.output import Output
     from stream_iac.reference import FieldDoc, KindDoc
@@ -89,6 +91,6 @@ def explain(ctx: click.Context, path: str, fmt: str) -> None:
     output: Output = ctx.obj["output"]
     entry = lookup(path)
     if fmt == "json":
-        output.out_json({"format_version": "1", **entry.to_json()})
+        output.out_json({"format_version": FORMAT_VERSION, **entry.to_json()})
     else:
         output.out(explain_text(entry))

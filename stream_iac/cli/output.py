@@ -9,6 +9,7 @@ and apply's report (text or JSON)."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from stream_iac import FORMAT_VERSION
 from stream_iac.errors import UserError
 from stream_iac.secrets import Redactor, active_redactor
 from stream_iac.terminal import CLEAR_LINE, escape_controls, terminal_safe
@@ -67,7 +69,9 @@ class Output:
         self._emit(CLEAR_LINE + self.scrub(text), err=True)
 
     def _emit(self, text: str, *, err: bool) -> None:
-        click.echo(terminal_safe(text, ansi=self.stderr_ansi if err else self.color), nl=False, err=err)
+        ansi = self.stderr_ansi if err else self.color
+        # click would strip our escape sequences from a stream that is not a terminal (FORCE_COLOR)
+        click.echo(terminal_safe(text, ansi=ansi), nl=False, err=err, color=ansi)
 
     def log_stream(self) -> LogStream:
         """A stream for the -v log handler."""
@@ -167,13 +171,19 @@ ScrubbingStream = LogStream  # the name it had
 
 
 class Progress:
-    """On a terminal a live line; in logs one plain line per finished change."""
+    """On a terminal a live line; in logs one plain line per finished change. Rate-limit pauses
+    show on the live line as they begin ("waiting 3s: UpdateChannelType, 60/min"); in logs, the
+    long ones get a line of their own."""
 
-    def __init__(self, output: Output, total: int, fmt: str) -> None:
+    LIVE_WAIT_SECONDS = 0.5  # shorter pauses (the pacing between two requests) are not worth a word
+    LOGGED_WAIT_SECONDS = 5.0
+
+    def __init__(self, output: Output, total: int, fmt: str, *, live: bool | None = None) -> None:
         self.output = output
         self.total = total
         self.finished = 0
-        self.live = sys.stderr.isatty() and fmt == "text"
+        # the live line redraws itself with escape sequences: not where they are off (--color=never, TERM=dumb)
+        self.live = output.stderr_ansi and sys.stderr.isatty() and fmt == "text" if live is None else live
 
     def __call__(self, event: str, change: Change, result: Any) -> None:
         if event == "start":
@@ -188,47 +198,43 @@ class Progress:
             self.output.err_live("")
         self.output.err(line)
 
+    def waiting(self, op: str, seconds: float, per_minute: int | None) -> None:
+        """A rate-limit pause of `seconds` for `op` begins (a `Throttle.on_wait` observer)."""
+        if seconds < (self.LIVE_WAIT_SECONDS if self.live else self.LOGGED_WAIT_SECONDS):
+            return
+        text = wait_text(op, seconds, per_minute)
+        if self.live:
+            self.output.err_live(f"[{self.finished}/{self.total}] {text}")
+        else:
+            self.output.err(f"[{self.finished}/{self.total}] {text}")
+
+
+def wait_text(op: str, seconds: float, per_minute: int | None) -> str:
+    """"waiting 3s: UpdateChannelType, 60/min": what a pause is for, in a few words."""
+    shown = f"{math.ceil(seconds)}s" if seconds >= 1 else f"{seconds:.1f}s"
+    limit = f", {per_minute}/min" if per_minute else ""
+    return f"waiting {shown}: {op}{limit}"
+
 
 def print_report(output: Output, report: ApplyReport, *, interrupted: str | None = None) -> None:
     """The per-change report: every change not applied (every change, when apply was interrupted),
     what live state did not keep, and one summary line (which names the signal of an interrupt)."""
+    from stream_iac.render.apply_report import NOT_KEPT, RUN_AGAIN, all_applied, stopped, summary_line
+
     output.out("")
-    stopped = bool(interrupted or report.interrupted)
     for result in report.results:
-        if result.status != "applied" or stopped:
+        if result.status != "applied" or stopped(report, interrupted):
             detail = f": {result.message}" if result.message else ""
             output.out(f"  {result.status}: {result.action} {result.address}{detail}")
     for discrepancy in report.discrepancies:
         output.out(f"  not kept: {discrepancy.message}")
-    if stopped:
-        outcome = f"interrupted ({interrupted})" if interrupted else "interrupted"
-    else:
-        outcome = "complete" if report.ok else "incomplete"
-    output.out(
-        f"Apply {outcome}: {report.count('applied')} applied, "
-        f"{report.count('failed')} failed, {report.count('skipped')} skipped, "
-        f"{report.count('not_attempted')} not attempted in {report.seconds:.1f}s "
-        f"({report.rate_limit_wait:.1f}s waiting for rate limits); {verification_summary(report)}."
-    )
+    output.out(summary_line(report, interrupted))
     if report.pacing:
         output.out(f"Rate limits: {report.pacing}.")
-    if not all(r.status == "applied" for r in report.results):
-        output.out("Run apply again to finish: it plans from live state and makes only what is still missing.")
+    if not all_applied(report):
+        output.out(RUN_AGAIN)
     if report.discrepancies:
-        output.out("Live state does not hold what apply sent (listed above): the API ignored or changed it. "
-                   "Run plan to see what differs now.")
-
-
-def verification_summary(report: ApplyReport) -> str:
-    """How the report's verification went, in words."""
-    if report.interrupted and not report.verified:
-        return "verification skipped (interrupted)"
-    if not report.verified:
-        return "verification was off (--no-verify)"
-    count = len(report.discrepancies)
-    if count:
-        return f"verification found {count} difference{'s' if count != 1 else ''} from what was sent"
-    return "verified: live state holds what was sent"
+        output.out(NOT_KEPT)
 
 
 def _verification(report: ApplyReport | None, verify: bool) -> str:
@@ -241,14 +247,18 @@ def _verification(report: ApplyReport | None, verify: bool) -> str:
 
 def print_report_json(output: Output, report: ApplyReport | None, *, verify: bool = True,
                       interrupted: str | None = None) -> None:
+    """The apply report as one JSON document on stdout (None: there was nothing to apply)."""
+    from stream_iac.render.apply_report import applied_counts
+
     results = report.results if report else []
     doc = {
-        "format_version": "1",
+        "format_version": FORMAT_VERSION,
         "ok": report.ok if report else True,
         "interrupted": interrupted or ("signal" if report and report.interrupted else None),  # "SIGINT", …
         "results": [
             {"address": r.address, "action": r.action, "status": r.status, "message": r.message} for r in results
         ],
+        "summary": applied_counts(report),  # created, updated, deleted, failed, skipped, not_attempted
         "seconds": report.seconds if report else 0.0,
         "rate_limit_wait_seconds": report.rate_limit_wait if report else 0.0,
         "verification": _verification(report, verify),

@@ -6,19 +6,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Coroutine
+from collections import deque
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from stream_iac.api.read import read_live
 from stream_iac.api.settings import ConnectionSettings
-from stream_iac.api.throttle import fetch_app_limits
+from stream_iac.api.throttle import WaitObserver, fetch_app_limits
 from stream_iac.cli.interrupts import Interrupts
 from stream_iac.cli.output import Output
 from stream_iac.cli.session import Session
 from stream_iac.errors import ConfigError, StalePlanError, UserError
-from stream_iac.executor import ApplyReport, Executor, ProgressCallback
 from stream_iac.kinds import BY_NAME, KINDS
 from stream_iac.plan import Plan, PlanOptions, build_plan, fingerprint
 from stream_iac.plan.guard import delete_problems
@@ -28,6 +28,9 @@ from stream_iac.stack.located import absolute, shown_path
 from stream_iac.stack.resolve import read_file_reference
 from stream_iac.stack.yaml_nodes import FileProblem
 from stream_iac.state import Credentials, DesiredState, LiveState, StackMeta
+
+if TYPE_CHECKING:  # the executor is imported by apply only: plan does not need it
+    from stream_iac.executor import ApplyReport, ProgressCallback
 
 T = TypeVar("T")
 
@@ -62,7 +65,7 @@ async def plan_stack(session: Session, path: str, options: PlanOptions) -> Stack
     settings = session.settings_for(desired)
     client = session.client(settings)
     try:
-        live = await read_live(client, KINDS)
+        live = await read_live(client, KINDS, hint=desired.context())  # fan-outs over declared objects: round one
     finally:
         await client.aclose()
     return StackPlan(path, desired, live, build_plan(desired, live, options), settings)
@@ -72,19 +75,44 @@ STACKS_IN_FLIGHT = 32
 """How many stacks `plan_stacks` reads at once."""
 
 
-async def plan_stacks(session: Session, paths: list[str], options: PlanOptions) -> list[StackPlan]:
-    """Several stacks (e.g. one app per region), read concurrently, at most `STACKS_IN_FLIGHT`
-    at a time (a fleet of hundreds must not open thousands of connections at once); plans in the
-    order given."""
+async def plan_stacks(
+    session: Session, paths: list[str], options: PlanOptions, *,
+    report: Callable[[StackPlan], None] | None = None, light: bool = False,
+) -> list[StackPlan]:
+    """Several stacks (e.g. one app per region, or a fleet of hundreds), read concurrently, at most
+    `STACKS_IN_FLIGHT` at a time (a fleet must not open thousands of connections at once); plans in
+    the order given. `report` is handed each plan as soon as it and those before it are ready (so a
+    fleet's output streams). With `light`, a plan keeps only the stack's meta once it is reported:
+    its content and live state are dropped, so memory does not grow with the stacks reported."""
     if not paths:
         raise ConfigError("name at least one stack")
-    slots = asyncio.Semaphore(STACKS_IN_FLIGHT)
+    waiting = iter(paths)
+    pending: deque[asyncio.Task[StackPlan]] = deque()
 
-    async def bounded(path: str) -> StackPlan:
-        async with slots:
-            return await plan_stack(session, path, options)
+    def start_next() -> None:
+        path = next(waiting, None)
+        if path is not None:
+            pending.append(asyncio.ensure_future(plan_stack(session, path, options)))
 
-    return list(await asyncio.gather(*(bounded(p) for p in paths)))
+    for _ in range(STACKS_IN_FLIGHT):
+        start_next()
+    results: list[StackPlan] = []
+    try:
+        while pending:
+            result = await pending.popleft()
+            start_next()
+            if report is not None:
+                report(result)
+            results.append(_lightened(result) if light else result)
+    finally:
+        for task in pending:
+            task.cancel()
+    return results
+
+
+def _lightened(result: StackPlan) -> StackPlan:
+    """`result` without the stack's content and live state (its plan, meta and settings kept)."""
+    return StackPlan(result.path, DesiredState(meta=result.desired.meta), {}, result.plan, result.settings)
 
 
 async def read_app(session: Session) -> LiveState:
@@ -99,13 +127,21 @@ async def read_app(session: Session) -> LiveState:
 async def apply_plan(
     session: Session, settings: ConnectionSettings, plan: Plan, *, parallelism: int,
     on_progress: ProgressCallback | None = None, verify: bool = True, interrupts: Interrupts | None = None,
+    on_wait: WaitObserver | None = None,
 ) -> ApplyReport:
     """Apply `plan` to the app `settings` name, then (unless `verify` is off) read back what it
-    touched; the per-change report. With `interrupts`, SIGINT and SIGTERM stop it gracefully
-    (no new write started, those in flight finished) and the report says so."""
+    touched; the per-change report, whose `rate_limit_wait` is the wall-clock time some request
+    waited for a rate limit. With `interrupts`, SIGINT and SIGTERM stop it gracefully (no new write
+    started, those in flight finished) and the report says so. `on_wait` is told of each rate-limit
+    pause as it begins (operation, seconds, per-minute limit)."""
     client = session.client(settings)
+    client.throttle.on_wait = on_wait
     try:
-        pacing = await fetch_app_limits(client, client.throttle, write_operations(plan)) if plan.changes else None
+        ops = apply_operations(plan, verify)
+        pacing = await fetch_app_limits(client, client.throttle, ops) if plan.changes else None
+        waited_before = client.throttle.wall_waited_seconds  # the report's time is the executor's
+        from stream_iac.executor import Executor
+
         executor = Executor(client, parallelism=parallelism, on_progress=on_progress, verify=verify)
         if interrupts is None:
             report = await executor.apply(plan)
@@ -113,11 +149,19 @@ async def apply_plan(
             executor.stop_grace = interrupts.grace_seconds
             with interrupts.installed(asyncio.get_running_loop(), executor.stop):
                 report = await executor.apply(plan)
-        report.rate_limit_wait = client.stats.throttle_wait_seconds
+        report.rate_limit_wait = client.throttle.wall_waited_seconds - waited_before
         report.pacing = pacing.describe() if pacing is not None else ""
         return report
     finally:
+        client.throttle.on_wait = None
         await client.aclose()
+
+
+def apply_operations(plan: Plan, verify: bool = True) -> list[str]:
+    """The operation ids applying `plan` calls and paces: its writes and, with `verify`, the list
+    calls that read back the kinds it touches (paced at the app's limits too, not the documented)."""
+    reads = {BY_NAME[change.kind].api.read.op for change in plan.changes} if verify else set()
+    return sorted(set(write_operations(plan)) | reads)
 
 
 def write_operations(plan: Plan) -> list[str]:

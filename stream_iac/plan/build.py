@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from stream_iac import FORMAT_VERSION
 from stream_iac.errors import UserError
 from stream_iac.kinds import BY_NAME, KINDS
 from stream_iac.kinds.base import JSON, Context, Kind
@@ -30,7 +31,7 @@ from stream_iac.state import DesiredState, LiveState
 
 Action = Literal["create", "update", "delete"]
 ABSENT = "absent"
-FORMAT_VERSION = "1"  # of the JSON plan
+
 
 
 @dataclass

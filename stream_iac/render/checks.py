@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stream_iac import FORMAT_VERSION
 from stream_iac.check import CheckResult, StackChecks
-from stream_iac.plan.build import FORMAT_VERSION
 from stream_iac.terminal import style
 
 NOTHING = "nothing to check: the stack declares no push provider, SQS or SNS credentials, or external storage"

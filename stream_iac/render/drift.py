@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stream_iac import FORMAT_VERSION
 from stream_iac.plan import Plan
-from stream_iac.plan.build import FORMAT_VERSION
 from stream_iac.render.text import change_lines
 
 
@@ -24,6 +24,7 @@ def drift_text(plans: list[Plan], color: bool = False) -> str:
         s = plan.summary()
         lines.append(f"Drift: {s['update']} differing, {s['create']} missing live, {s['unmanaged']} unmanaged.")
         lines.extend(f"warning: {w}" for w in plan.warnings)
+        lines.extend(f"note: {line}" for line in plan.not_compared_lines())
     return "\n".join(lines) + "\n"
 
 
@@ -39,6 +40,7 @@ def drift_json(plans: list[Plan]) -> dict[str, Any]:
                 "unmanaged": p.unmanaged,
                 "summary": p.summary(),
                 "warnings": p.warnings,
+                "not_compared": [n.to_json() for n in p.not_compared],
             }
             for p in plans
         ],
@@ -58,4 +60,5 @@ def drift_markdown(plans: list[Plan]) -> str:
             lines.append(f"- `{change.address}`: {', '.join(change.changed_paths) or change.action}")
         lines.extend(f"- `{address}`: not managed by the stack" for address in p.unmanaged)
         lines.extend(f"- warning: {w}" for w in p.warnings)
+        lines.extend(f"- note: {line}" for line in p.not_compared_lines())
     return "\n".join(lines) + "\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stream_iac import FORMAT_VERSION
 from stream_iac.plan import Plan
-from stream_iac.plan.build import FORMAT_VERSION
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -15,9 +15,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def plans_json(plans: list[Plan]) -> dict[str, Any]:
-    """Several stacks in one run: one document, one summary."""
-    if len(plans) == 1:
-        return plan_json(plans[0])
+    """The JSON plan of a run: one shape for one stack or several, `{"format_version",
+    "stacks": [one plan_json per stack, in the order given], "summary": the counts added up}`."""
     total = {"create": 0, "update": 0, "delete": 0, "unmanaged": 0}
     for plan in plans:
         for key, value in plan.summary().items():

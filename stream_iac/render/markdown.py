@@ -1,12 +1,14 @@
 """Markdown for pull-request comments: the summary table first, deletes called out, then one
-collapsible section per object. The whole comment stays under GitHub's limit by shortening
-the per-object details, never the summary or the list of deletes."""
+collapsible section per object. A comment stays under GitHub's limit by shortening the
+per-object details first; the head (the summary, every delete, the warnings and the `Plan:`
+line) is never shortened: when it alone is too long, the document is split into parts, each
+under the limit, to be posted as several comments."""
 
 from __future__ import annotations
 
 from stream_iac.paths import dotted
 from stream_iac.plan import Change, Plan
-from stream_iac.render.text import SYMBOLS, summary_line
+from stream_iac.render.text import SYMBOLS, WRITE_ONLY_SENT, summary_line
 from stream_iac.render.values import lookup, show_change, show_value
 from stream_iac.secrets import REDACTED
 
@@ -15,27 +17,52 @@ DETAIL_VALUE_LIMITS = (300, 80, 0)  # tried in turn until the comment fits
 
 
 def render_markdown(plans: list[Plan], max_chars: int = MAX_CHARS) -> str:
-    head = _head(plans)
+    """The Markdown plan of `plans`: one document of at most `max_chars`, or (when its head alone
+    is longer) its parts one after the other, each of at most `max_chars` and starting with
+    `PART_MARK`."""
+    return "\n".join(render_markdown_parts(plans, max_chars))
+
+
+PART_MARK = "<!-- stream-iac plan part "
+"""The first characters of every part of a plan split into parts ("… 2 of 3 -->")."""
+
+
+def render_markdown_parts(plans: list[Plan], max_chars: int = MAX_CHARS) -> list[str]:
+    """The Markdown plan as documents of at most `max_chars` each: one, with the per-object
+    details shortened (values cut, then only field names, then sections left out, saying so)
+    until it fits; several parts when the head alone does not fit, which is never shortened."""
+    blocks = _head_blocks(plans)
+    head = "".join(blocks)
     for limit in DETAIL_VALUE_LIMITS:
-        details = _details(plans, limit)
-        text = head + details
+        text = head + _details(plans, limit)
         if len(text) <= max_chars:
-            return text
-    return _fit(head, _details(plans, 0), max_chars)
+            return [text]
+    details = _details(plans, 0)
+    if len(head) + len(CUT_NOTE) <= max_chars:
+        return [_fit(head, details, max_chars)]
+    return _split(blocks, details, max_chars)
 
 
-def _head(plans: list[Plan]) -> str:
-    lines = ["## stream-iac plan", "", "| stack | create | update | delete | unmanaged |", "|---|---:|---:|---:|---:|"]
+CUT_NOTE = "\n_Details were cut to fit the comment; run `stream-iac plan` for all of them._\n"
+PART_HEAD_ROOM = 200  # the heading of a part, and the note that a list of deletes goes on
+
+
+def _head_blocks(plans: list[Plan]) -> list[str]:
+    """The head as the pieces a split may fall between: one per line of the list of deletes."""
+    blocks = [f"{TITLE}\n| stack | create | update | delete | unmanaged |\n|---|---:|---:|---:|---:|\n"]
     for plan in plans:
         s = plan.summary()
-        lines.append(f"| {_cell(plan.stack)} | {s['create']} | {s['update']} | {s['delete']} | {s['unmanaged']} |")
-    lines.append("")
+        blocks.append(f"| {_cell(plan.stack)} | {s['create']} | {s['update']} | {s['delete']} | {s['unmanaged']} |\n")
+    blocks.append("\n")
     deletes = [(plan.stack, c) for plan in plans for c in plan.deletes]
     if deletes:
-        lines.append(f"> [!WARNING]\n> This plan **deletes {len(deletes)} object{'s' if len(deletes) != 1 else ''}**:")
-        lines.extend(f"> - `{c.address}` (stack {_cell(stack)})" for stack, c in deletes)
-        lines.append("")
+        plural = "s" if len(deletes) != 1 else ""
+        blocks.append(f"> [!WARNING]\n> This plan **deletes {len(deletes)} object{plural}**:\n")
+        blocks.extend(f"{DELETE_ITEM}`{c.address}` (stack {_cell(stack)})\n" for stack, c in deletes)
+        blocks.append("\n")
+    lines: list[str] = []
     lines.extend(_warnings(plans))
+    lines.extend(_not_compared(plans))
     partial = [(plan.stack, plan.partial) for plan in plans if plan.partial is not None]
     for stack, part in partial:
         where = f" (stack {_cell(stack)})" if len(plans) > 1 else ""
@@ -52,7 +79,33 @@ def _head(plans: list[Plan]) -> str:
     for plan in plans:
         lines.append(f"`{summary_line(plan)}`" if len(plans) == 1 else f"**{_cell(plan.stack)}**: {summary_line(plan)}")
     lines.append("")
-    return "\n".join(lines) + "\n"
+    blocks.extend(line + "\n" for line in lines)
+    return blocks
+
+
+DELETE_ITEM = "> - "
+TITLE = "## stream-iac plan\n"
+
+
+def _split(blocks: list[str], details: str, max_chars: int) -> list[str]:
+    """The head's blocks packed in order into parts of at most `max_chars` (with room for each
+    part's heading), then as many details as still fit in the last part; every part says which
+    part of how many it is."""
+    room = max_chars - PART_HEAD_ROOM
+    bodies: list[str] = [""]
+    for block in blocks:
+        if bodies[-1] and len(bodies[-1]) + len(block) > room:
+            continued = "> Deletes, continued:\n" if block.startswith(DELETE_ITEM) else ""
+            bodies.append(continued)
+        bodies[-1] += block
+    last = _fit(bodies[-1], details, room) if details else bodies[-1]
+    bodies[-1] = last
+    count = len(bodies)
+    parts = []
+    for index, body in enumerate(bodies, start=1):
+        rest = body.removeprefix(TITLE) if index == 1 else "\n" + body
+        parts.append(f"{PART_MARK}{index} of {count} -->\n## stream-iac plan (part {index} of {count})\n{rest}")
+    return parts
 
 
 def _warnings(plans: list[Plan]) -> list[str]:
@@ -66,6 +119,18 @@ def _warnings(plans: list[Plan]) -> list[str]:
     for stack, warning in warned:
         where = f" (stack {_cell(stack)})" if len(plans) > 1 else ""
         lines.append(f"> - {_cell(warning)}{where}")
+    return [*lines, ""]
+
+
+def _not_compared(plans: list[Plan]) -> list[str]:
+    """The declared fields no plan can compare (secrets, write-only fields), and why."""
+    noted = [(plan.stack, line) for plan in plans for line in plan.not_compared_lines()]
+    if not noted:
+        return []
+    lines = ["> [!NOTE]"]
+    for stack, line in noted:
+        where = f" (stack {_cell(stack)})" if len(plans) > 1 else ""
+        lines.append(f"> - {_cell(line)}{where}")
     return [*lines, ""]
 
 
@@ -86,7 +151,9 @@ def _section(change: Change, limit: int) -> str:
     lines = ["```diff"]
     if change.action == "update":
         for fc in change.field_changes:
-            if not fc.sensitive:
+            if fc.write_only:
+                lines.append(f"~ {dotted(fc.path)}: {show_value(fc.after, limit)} {WRITE_ONLY_SENT}")
+            elif not fc.sensitive:
                 lines.append(f"~ {dotted(fc.path)}: {show_change(fc.before, fc.after, limit)}")
     elif change.action == "create":
         for path in change.changed_paths:
@@ -101,13 +168,12 @@ def _section(change: Change, limit: int) -> str:
 
 
 def _fit(head: str, details: str, max_chars: int) -> str:
-    note = "\n_Details were cut to fit the comment; run `stream-iac plan` for all of them._\n"
-    room = max_chars - len(head) - len(note)
-    if room <= 0:
-        return head[: max_chars - len(note)] + note
-    cut = details[:room]
+    """`head` (which fits) and as many whole detail sections as fit after it, with a note
+    saying the rest was cut."""
+    room = max_chars - len(head) - len(CUT_NOTE)
+    cut = details[:max(room, 0)]
     cut = cut[: cut.rfind("</details>\n") + len("</details>\n")] if "</details>\n" in cut else ""
-    return head + cut + note
+    return head + cut + CUT_NOTE
 
 
 def _cell(text: str) -> str:

@@ -8,6 +8,7 @@ from stream_iac.render.values import lookup, show_change, show_value
 from stream_iac.secrets import REDACTED
 from stream_iac.terminal import style
 
+WRITE_ONLY_SENT = "(write-only: sent, not compared)"
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 COLORS = {"create": "32", "update": "33", "delete": "31"}
 
@@ -33,6 +34,7 @@ def render_plan(plan: Plan, *, color: bool = False, header: bool = True) -> str:
                      f"{', '.join(plan.unmanaged)}")
     lines.append(summary_line(plan))
     lines.extend(f"warning: {w}" for w in plan.warnings)
+    lines.extend(f"note: {line}" for line in plan.not_compared_lines())
     return "\n".join(lines) + "\n"
 
 
@@ -57,6 +59,9 @@ def change_lines(change: Change, color: bool) -> list[str]:
         for fc in change.field_changes:
             if fc.sensitive:
                 continue
+            if fc.write_only:
+                lines.append(f"      {dotted(fc.path)}: {show_value(fc.after)} {WRITE_ONLY_SENT}")
+                continue
             lines.append(f"      {dotted(fc.path)}: {show_change(fc.before, fc.after)}")
     lines.extend(f"      {path}: {REDACTED}" for path in change.sensitive_paths)
     return lines
@@ -71,3 +76,12 @@ def summary_line(plan: Plan) -> str:
         f"{unmanaged} unmanaged {noun} left alone."
     )
 
+
+
+def fleet_summary_line(plans: list[Plan]) -> str:
+    """One line after the plans of several stacks: how many have changes, and their total."""
+    totals = {action: sum(plan.summary()[action] for plan in plans) for action in ("create", "update", "delete")}
+    changed = sum(1 for plan in plans if not plan.empty)
+    stacks = "stack" if len(plans) == 1 else "stacks"
+    return (f"{len(plans)} {stacks} planned: {changed} with changes ({totals['create']} to create, "
+            f"{totals['update']} to update, {totals['delete']} to delete), {len(plans) - changed} in sync.")

@@ -293,6 +293,7 @@ def test_github_examples_end_to_end(install: Install, emulator: tuple[Emulator, 
     stack_file.write_text(stack_file.read_text() + "\nroles: [not_planned]\n")  # not in the saved plan
     applied = push.run_job(apply_wf, "apply", needs={"plan": planned})
     assert applied.result == "success", applied.log
+    assert "## stream-iac apply" in applied.summary and "Apply complete: " in applied.summary
     snapshot = emu.snapshot(KEY)
     assert "ticket" in {c["name"] for c in snapshot["commands"]}
     assert "not_planned" not in {r["name"] for r in snapshot["roles"]}

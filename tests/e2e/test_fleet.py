@@ -89,3 +89,13 @@ def test_the_apps_file_gives_an_app_its_own_limits(fleet: tuple[Path, list[str],
                        headers={"Authorization": create_server_token(secret), "Stream-Auth-Type": "jwt"})
     limits = answer.json()["server_side"]
     assert limits["UpdateChannelType"]["limit"] == 600 and limits["UpdateApp"]["limit"] == 60
+
+
+def test_a_fleet_plan_streams_each_stack_in_order_then_one_summary(
+        fleet: tuple[Path, list[str], dict[str, str]]) -> None:
+    root, stacks, env = fleet
+    done = _plan(root, env, *stacks)
+    headers = [line for line in done.stdout.splitlines() if line.startswith('Stack "')]
+    assert headers == [f'Stack "app{i:02d}"' for i in range(50)]  # the order given, each once
+    assert done.stdout.rstrip().splitlines()[-1] == (
+        "50 stacks planned: 50 with changes (50 to create, 0 to update, 0 to delete), 0 in sync.")

@@ -66,7 +66,7 @@ FULL: dict[str, Any] = {
 def plan_json(h: Harness, stack: str, *extra: str) -> dict[str, Any]:
     result = h.run("plan", stack, "--format", "json", *extra)
     assert result.exit_code == 0, result.output
-    doc: dict[str, Any] = json.loads(result.stdout)
+    doc: dict[str, Any] = json.loads(result.stdout)["stacks"][0]  # the one stack's plan
     return doc
 
 
@@ -177,9 +177,12 @@ def test_in_sync_plan_makes_only_list_calls_and_apply_no_write(harness: Harness)
     result = harness.run("plan", stack, "--detailed-exitcode")
     assert result.exit_code == 0, result.output
     stats = harness.emulator.stats(KEY)
-    assert set(stats["requests"]) == {"GetApp", "ListChannelTypes", "ListCommands", "ListBlockLists", "ListRoles",
-                                      "ListPermissions", "ListPushProviders", "GetRetentionPolicy"}
-    assert all(count == 1 for count in stats["requests"].values()), stats["requests"]
+    requests = dict(stats["requests"])
+    # GetPushTemplates takes one push type (and optionally one provider) per call: 4 types, 2 providers.
+    assert requests.pop("GetPushTemplates") == 4 + len(FULL["push_providers"])
+    assert set(requests) == {"GetApp", "ListChannelTypes", "ListCommands", "ListBlockLists", "ListRoles",
+                             "ListPermissions", "ListPushProviders", "GetRetentionPolicy", "ListExternalStorage"}
+    assert all(count == 1 for count in requests.values()), requests
     harness.emulator.reset_stats(KEY)
     result = harness.run("apply", "--auto-approve", stack)
     assert result.exit_code == 0 and "No changes" in result.stdout
@@ -190,9 +193,10 @@ def test_builtins_are_never_deleted_even_with_prune(harness: Harness) -> None:
     stack = harness.stack({"roles": ["agent"]})
     result = harness.run("plan", stack, "--prune", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["changes"] == [{"address": "roles.agent", "kind": "roles", "name": "agent",
-                                                     "action": "create", "before": None, "after": {},
-                                                     "changed_paths": [], "sensitive_paths": [], "depends_on": []}]
+    [plan] = json.loads(result.stdout)["stacks"]
+    assert plan["changes"] == [{"address": "roles.agent", "kind": "roles", "name": "agent",
+                                "action": "create", "before": None, "after": {},
+                                "changed_paths": [], "sensitive_paths": [], "depends_on": []}]
 
 
 def test_prune_deletes_channel_types_and_roles_after_their_references(harness: Harness) -> None:

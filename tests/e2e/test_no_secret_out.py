@@ -266,7 +266,7 @@ def test_a_saved_plan_stores_a_secret_inside_another_field_as_a_reference(sweep:
     assert app["sqs_url"] == "https://sqs.example.com/q?sig=" + SECRETS["SNS_SECRET"]
     assert h.snapshot()["commands"][0]["description"] == f"Open a ticket (key {SECRETS['HUAWEI']})"
     plan = h.run("plan", stack, "--format", "json")
-    assert json.loads(plan.stdout)["changes"] == [], "what the file applied is what the stack says"
+    assert json.loads(plan.stdout)["stacks"][0]["changes"] == [], "what the file applied is what the stack says"
 
 
 @pytest.fixture(params=["true", "1", "null", '"', "a\\"])

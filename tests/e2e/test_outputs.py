@@ -49,7 +49,8 @@ def test_json_plan_with_every_action_and_kind_validates(harness: Harness) -> Non
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     jsonschema.validate(doc, plan_schema())
-    seen = {(c["kind"], c["action"]) for c in doc["changes"]}
+    [stack_plan] = doc["stacks"]
+    seen = {(c["kind"], c["action"]) for c in stack_plan["changes"]}
     kinds = {"roles", "permissions", "commands", "blocklists", "retention_policies", "channel_types", "push_providers"}
     for kind in kinds:
         assert (kind, "create") in seen, kind
@@ -58,7 +59,7 @@ def test_json_plan_with_every_action_and_kind_validates(harness: Harness) -> Non
     assert ("app", "update") in seen
     for kind in ("roles", "commands", "push_providers"):
         assert (kind, "delete") in seen, kind
-    provider = next(c for c in doc["changes"] if c["address"] == "push_providers.new-fcm")
+    provider = next(c for c in stack_plan["changes"] if c["address"] == "push_providers.new-fcm")
     assert provider["sensitive_paths"] == ["firebase_credentials"]
     assert "firebase_credentials" not in json.dumps(provider["after"])
     for value in ENV.values():
@@ -214,7 +215,7 @@ def test_target_plans_and_applies_only_the_named_object(harness: Harness) -> Non
     assert [c["name"] for c in snapshot["commands"]] == ["ticket"]
     assert "support" not in snapshot["channel_types"]
     follow_up = harness.run("plan", stack, "--format", "json")
-    assert "commands.ticket" not in {c["address"] for c in json.loads(follow_up.stdout)["changes"]}
+    assert "commands.ticket" not in {c["address"] for c in json.loads(follow_up.stdout)["stacks"][0]["changes"]}
 
 
 def test_json_output_stays_valid_json_on_error(harness: Harness) -> None:

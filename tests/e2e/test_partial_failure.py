@@ -78,5 +78,5 @@ def test_text_report_lists_failed_and_skipped_changes(failing: FailingHarness) -
     out = result.stdout
     assert "failed: create commands.ticket: CreateCommand failed (HTTP 400, Stream error code 4)" in out
     assert "skipped: create channel_types.support: depends on commands.ticket" in out
-    assert "Apply incomplete: 3 applied, 1 failed, 1 skipped, 0 not attempted" in out
+    assert "Apply incomplete: 3 created, 0 updated, 0 deleted; 1 failed, 1 skipped, 0 not attempted" in out
     assert "Run apply again to finish" in out

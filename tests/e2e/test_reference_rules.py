@@ -72,7 +72,7 @@ def test_a_permission_an_incomplete_list_cannot_confirm_warns_in_every_format(in
     assert len(warnings) == 1 and PLACE in warnings[0], text.stdout
     assert "ListPermissions showed no built-in permission" in warnings[0]
 
-    doc = json.loads(inproc.run("plan", "--format", "json", path).stdout)
+    doc = json.loads(inproc.run("plan", "--format", "json", path).stdout)["stacks"][0]
     assert len(doc["warnings"]) == 1 and PLACE in doc["warnings"][0], doc
 
     markdown = inproc.run("plan", "--format", "markdown", path)

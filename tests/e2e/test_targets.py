@@ -71,11 +71,11 @@ def test_every_format_says_a_targeted_plan_is_partial(inproc: Harness) -> None:
 
     doc = json.loads(inproc.run("plan", stack, "--format", "json", "--target", "channel_types.support").stdout)
     jsonschema.validate(doc, plan_schema())
-    assert doc["partial"] == {"targets": ["channel_types.support"],
-                              "dependencies": ["blocklists.bad", "commands.ticket"]}
+    assert doc["stacks"][0]["partial"] == {"targets": ["channel_types.support"],
+                                           "dependencies": ["blocklists.bad", "commands.ticket"]}
     full = json.loads(inproc.run("plan", stack, "--format", "json").stdout)
     jsonschema.validate(full, plan_schema())
-    assert full["partial"] is None
+    assert full["stacks"][0]["partial"] is None
 
     markdown = inproc.run("plan", stack, "--format", "markdown", "--target", "channel_types.support")
     assert "Partial plan" in markdown.stdout and "`channel_types.support`" in markdown.stdout

@@ -140,7 +140,7 @@ def test_changing_one_declared_field_keeps_every_other_field_and_secret(harness:
     stack, allowed = CASES[kind]
     allowed = tuple(resolved(before, path) for path in allowed)
     out = apply_narrow(harness, stack)
-    assert "1 applied" in out
+    assert "Apply complete: 0 created, 1 updated, 0 deleted" in out
     after = harness.snapshot()
     assert differences(before, after, allowed) == []
     assert differences(before, after) != [], "the declared field changed"
@@ -188,7 +188,7 @@ def test_declared_provider_credential_is_shown_as_resent(harness: Harness) -> No
     stack = {"push_providers": {"apn-prod": {"type": "apn", "apn_topic": "com.example.third",
                                              "apn_auth_key": "${env:APN_KEY}"}}}
     result = harness.run("plan", harness.stack(stack, name="declared"), "--format", "json")
-    [change] = json.loads(result.stdout)["changes"]
+    [change] = json.loads(result.stdout)["stacks"][0]["changes"]
     assert change["changed_paths"] == ["apn_topic"] and change["sensitive_paths"] == ["apn_auth_key"]
 
 

@@ -202,4 +202,4 @@ def test_explain_json_reports_an_unknown_path_as_an_error_document() -> None:
     result = invoke("explain", "channel_types.max_mesage_length", "--format", "json")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert doc["format_version"] == "1" and "did you mean 'max_message_length'?" in doc["error"]["message"]
+    assert doc["format_version"] == "2" and "did you mean 'max_message_length'?" in doc["error"]["message"]

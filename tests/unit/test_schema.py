@@ -9,12 +9,14 @@ import jsonschema
 import pytest
 import yaml
 
+from stream_iac.drift_schema import drift_schema
 from stream_iac.schema import plan_schema, stack_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("name", "build"), [("stack.schema.json", stack_schema), ("plan.schema.json", plan_schema)])
+@pytest.mark.parametrize(("name", "build"), [("stack.schema.json", stack_schema), ("plan.schema.json", plan_schema),
+                                             ("drift.schema.json", drift_schema)])
 def test_checked_in_schema_is_current(name: str, build: object) -> None:
     checked_in = json.loads((ROOT / "schemas" / name).read_text())
     assert checked_in == build(), f"schemas/{name} is stale: run `make schema`"  # type: ignore[operator]
@@ -23,6 +25,7 @@ def test_checked_in_schema_is_current(name: str, build: object) -> None:
 def test_schemas_are_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(stack_schema())
     jsonschema.Draft202012Validator.check_schema(plan_schema())
+    jsonschema.Draft202012Validator.check_schema(drift_schema())
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "examples" / "stacks").rglob("*.yaml")), ids=lambda p: p.parent.name)
