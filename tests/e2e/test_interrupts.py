@@ -178,6 +178,9 @@ def test_ctrl_c_or_ctrl_d_at_a_real_prompt_cancels(served: str, tmp_path: Path, 
     stack = _stack(tmp_path)
     pid, fd = pty.fork()
     if pid == 0:  # the child: apply on the pseudo-terminal, asking
+        # A disposition of SIG_IGN survives exec, and Python then leaves SIGINT ignored: whatever an
+        # earlier test left behind in this process, the child starts as a shell would start it.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execve(_executable()[0], [*_executable(), "apply", str(stack)], _env(served))
     seen = b""
     try:
@@ -198,7 +201,7 @@ def test_ctrl_c_or_ctrl_d_at_a_real_prompt_cancels(served: str, tmp_path: Path, 
                 break
             seen += chunk
     finally:
-        _, status = os.waitpid(pid, 0)
+        status = _reap(pid)
         os.close(fd)
     text = seen.decode(errors="replace")
     assert os.waitstatus_to_exitcode(status) == 1, text
@@ -206,6 +209,19 @@ def test_ctrl_c_or_ctrl_d_at_a_real_prompt_cancels(served: str, tmp_path: Path, 
     assert "Traceback" not in text and "internal error" not in text
     plan = _run(["plan", "--format", "json", str(stack)], served)
     assert len(json.loads(plan.stdout)["stacks"][0]["changes"]) == COMMANDS + 2, "nothing was applied"
+
+
+def _reap(pid: int, seconds: float = 30.0) -> int:
+    """The child's wait status; a child still running after `seconds` is killed (the test then
+    fails on its exit code) rather than left to hang the whole run."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
 
 
 def select_read(fd: int) -> tuple[list[int], list[int], list[int]]:

@@ -236,7 +236,9 @@ def allowed_paths(snapshot: dict[str, Any], kind: str, name: str, path: tuple[An
             _, url, field = path
             [hook] = [h for h in snapshot["app"]["event_hooks"] if url in (h.get(f) for f in HOOK_URL.values())]
             return (("app", "event_hooks", str(hook["id"]), field),)
-        return (("app", "push_notifications") if path[0] == "push_config" else ("app", path[0]),)
+        if path[0] == "push_config":  # read back through push_notifications; the snapshot keeps what was sent too
+            return (("app", "push_notifications"), ("app", "push_config"))
+        return (("app", path[0]),)
     if kind == "retention_policies":
         return ((kind, name, "config", "max_age_hours"),)
     if kind == "blocklists":
