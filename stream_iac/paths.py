@@ -60,6 +60,19 @@ def matches(pattern: str, path: ChangePath) -> bool:
     return True
 
 
+@lru_cache(maxsize=256)
+def pattern_roots(patterns: frozenset[str]) -> frozenset[str] | None:
+    """The top-level keys any of `patterns` can match below, or None when one matches below any
+    key (it starts with `*` or `[]`). A walk looking for those patterns need not enter others."""
+    roots: set[str] = set()
+    for pattern in patterns:
+        first = _pattern_parts(pattern)[0]
+        if first in ("*", "[]"):
+            return None
+        roots.add(first)
+    return frozenset(roots)
+
+
 def matches_any(patterns: Iterable[str], path: ChangePath) -> bool:
     return any(matches(p, path) for p in patterns)
 

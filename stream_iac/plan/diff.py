@@ -7,11 +7,12 @@ an update replaces). Everything that shows or applies a change starts here."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from stream_iac.kinds.base import BUILTIN_MARK, JSON, RAW_MARK, Identity, Kind, Replaced
-from stream_iac.paths import ChangePath, Item, matches_any
+from stream_iac.paths import ChangePath, Item, matches_any, pattern_roots
 from stream_iac.secrets import Secret
 
 _MISSING: Any = object()
@@ -264,7 +265,15 @@ def uncompared_in(kind: Kind, value: Any, path: ChangePath = ()) -> list[tuple[C
         return [(path, value)]
     found: list[tuple[ChangePath, Any]] = []
     if isinstance(value, dict):
-        for k, v in value.items():
+        items: Iterable[tuple[Any, Any]] = value.items()
+        if not path:
+            # Secrets (and Secret values, which the loader makes only where a secret pattern
+            # matches) and write-only fields sit only below the keys their patterns start with:
+            # the rest of an object (a blocklist's words, a type's grants) is never walked.
+            roots = pattern_roots(kind.fields.secrets | kind.fields.write_only)
+            if roots is not None:
+                items = [(k, v) for k, v in items if k in roots]
+        for k, v in items:
             found.extend(uncompared_in(kind, v, (*path, k)))
     elif isinstance(value, list):
         for i, v in enumerate(value):
