@@ -44,12 +44,8 @@ def show_checks(output: Output, stacks: list[StackChecks], fmt: str) -> None:
     """Print the results in `fmt` (text, json or markdown)."""
     from stream_iac.render.checks import checks_json, checks_markdown, checks_text
 
-    if fmt == "json":
-        output.out_json(checks_json(stacks))
-    elif fmt == "markdown":
-        output.out(checks_markdown(stacks))
-    else:
-        output.out(checks_text(stacks, output.color).rstrip("\n"))
+    output.document(fmt, json_doc=lambda: checks_json(stacks), markdown=lambda: checks_markdown(stacks),
+                    text=lambda: checks_text(stacks, output.color))
 
 
 @click.command("check")

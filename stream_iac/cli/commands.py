@@ -497,12 +497,8 @@ def drift(ctx: click.Context, stacks: tuple[str, ...], fmt: str, shard: tuple[in
     if not stacks:
         return
     plans = [r.plan for r in run(plan_stacks(session, list(stacks), _plan_options(False, ()), light=True))]
-    if fmt == "json":
-        output.out_json(drift_json(plans))
-    elif fmt == "markdown":
-        output.out(drift_markdown(plans))
-    else:
-        output.out(drift_text(plans, output.color).rstrip("\n"))
+    output.document(fmt, json_doc=lambda: drift_json(plans), markdown=lambda: drift_markdown(plans),
+                    text=lambda: drift_text(plans, output.color))
     if any(drifted(p) for p in plans):
         sys.exit(EXIT_CHANGES)
 

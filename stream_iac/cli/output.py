@@ -64,6 +64,17 @@ class Output:
         text = json.dumps(self.redactor.scrub_data(data), indent=indent, sort_keys=sort_keys, default=str)
         self._emit(text + "\n", err=False)
 
+    def document(self, fmt: str, *, json_doc: Callable[[], Any], markdown: Callable[[], str],
+                 text: Callable[[], str]) -> None:
+        """One result on stdout in `fmt` ("json", "markdown", or text), built by the matching
+        callable only (the others are never called)."""
+        if fmt == "json":
+            self.out_json(json_doc())
+        elif fmt == "markdown":
+            self.out(markdown())
+        else:
+            self.out(text().rstrip("\n"))
+
     def err_live(self, text: str) -> None:
         """The live progress line: redrawn in place on a terminal, never ended by a newline."""
         self._emit(CLEAR_LINE + self.scrub(text), err=True)
