@@ -49,8 +49,10 @@ def _pattern_parts(pattern: str) -> tuple[str, ...]:
 
 def matches(pattern: str, path: ChangePath) -> bool:
     parts = _pattern_parts(pattern)
-    if len(parts) != len(path):
-        return False
+    return len(parts) == len(path) and _parts_match(parts, path)
+
+
+def _parts_match(parts: tuple[str, ...], path: ChangePath) -> bool:
     for part, key in zip(parts, path, strict=True):
         if part == "[]":
             if not isinstance(key, int | Item):
@@ -73,7 +75,21 @@ def pattern_roots(patterns: frozenset[str]) -> frozenset[str] | None:
     return frozenset(roots)
 
 
+@lru_cache(maxsize=512)
+def _by_length(patterns: frozenset[str] | tuple[str, ...]) -> dict[int, tuple[tuple[str, ...], ...]]:
+    """Each pattern's parts, by how many there are: a path can only match those of its length."""
+    found: dict[int, list[tuple[str, ...]]] = {}
+    for pattern in patterns:
+        parts = _pattern_parts(pattern)
+        found.setdefault(len(parts), []).append(parts)
+    return {length: tuple(group) for length, group in found.items()}
+
+
 def matches_any(patterns: Iterable[str], path: ChangePath) -> bool:
+    """Whether any of `patterns` matches `path`. (Asked for every path of every diff: a set or
+    tuple of patterns is compiled once, by length.)"""
+    if isinstance(patterns, frozenset | tuple):
+        return any(_parts_match(parts, path) for parts in _by_length(patterns).get(len(path), ()))
     return any(matches(p, path) for p in patterns)
 
 

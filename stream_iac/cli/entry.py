@@ -51,7 +51,15 @@ def _start_up(modules: tuple[str, ...]) -> None:
                 importlib.import_module(module)
     finally:
         gc.freeze()
+        # A plan allocates many short-lived objects (parsed YAML, JSON answers, change paths) and
+        # few cycles: at Python's default of 700 allocations the youngest generation was
+        # collected thousands of times per fleet plan. 50,000 cut a 20-stack plan's time by ~15%
+        # (benchmarks/run.py target 7); memory stays bounded (targets 6 and 12 measure it).
+        gc.set_threshold(COLLECT_AFTER_ALLOCATIONS, 20, 20)
         gc.enable()
+
+
+COLLECT_AFTER_ALLOCATIONS = 50_000
 
 
 def _disable_pydantic_plugins() -> None:

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from stream_iac.cli import entry as entry_module
 from stream_iac.cli.entry import LEAN_COMMANDS, _lean
 
 
@@ -70,16 +71,20 @@ def _collector_after(argv: list[str]) -> list[str]:
     probe = ("import gc, sys; from stream_iac.cli import entry; sys.argv = ['stream-iac', *sys.argv[1:]]\n"
              "try:\n    entry.main()\nexcept SystemExit:\n    pass\n"
              "print(gc.isenabled(), gc.get_freeze_count() > 0, 'stream_iac.cli.session' in sys.modules,"
-             " 'stream_iac.api.client' in sys.modules)")
+             " 'stream_iac.api.client' in sys.modules, gc.get_threshold()[0])")
     done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=60)
     return done.stdout.strip().splitlines()[-1].split()
 
 
 def test_a_lean_command_imports_what_it_needs_with_the_collector_off_then_turns_it_back_on() -> None:
     # enabled, start-up frozen, models imported, HTTP stack imported
-    assert _collector_after(["validate", "/nonexistent-stack-folder"]) == ["True", "True", "True", "False"]
-    assert _collector_after(["plan", "/nonexistent-stack-folder"]) == ["True", "True", "True", "True"]
+    # enabled, start-up frozen, models imported, HTTP stack imported, collecting less often
+    raised = str(entry_module.COLLECT_AFTER_ALLOCATIONS)
+    assert _collector_after(["validate", "/nonexistent-stack-folder"]) == ["True", "True", "True", "False", raised]
+    assert _collector_after(["plan", "/nonexistent-stack-folder"]) == ["True", "True", "True", "True", raised]
 
 
 def test_other_commands_keep_the_collector_as_python_sets_it() -> None:
-    assert _collector_after(["schema", "--help"])[:2] == ["True", "False"]
+    after = _collector_after(["schema", "--help"])
+    assert after[:2] == ["True", "False"]
+    assert after[4] != str(entry_module.COLLECT_AFTER_ALLOCATIONS)
