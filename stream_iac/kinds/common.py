@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, Field, TypeAdapter
 
+from stream_iac.errors import json_type_name
 from stream_iac.kinds.base import JSON
 
 
@@ -128,15 +129,5 @@ def json_object_problem(value: str | None, what: str, source: Source) -> str | N
         return (f"must be JSON text ({what}), but it does not parse (line {exc.lineno}, column {exc.colno}); "
                 f"{source.text}")
     if not isinstance(parsed, dict):
-        return f"must be a JSON object ({what}), not a JSON {_json_type(parsed)}; {source.text}"
+        return f"must be a JSON object ({what}), not {json_type_name(parsed)}; {source.text}"
     return None
-
-
-def _json_type(value: object) -> str:
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    return "null" if value is None else "number"
