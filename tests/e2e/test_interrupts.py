@@ -10,10 +10,8 @@ import json
 import os
 import re
 import selectors
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,18 +20,13 @@ import pytest
 import yaml
 
 from stream_emulator import Emulator, EmulatorOptions, serve_in_thread
+from tests.cli_process import stream_iac_command
 
 KEY = "interrupt-key"
 SECRET = "interrupt-secret-0123456789"
 COMMANDS = 12
 
 
-def _executable() -> list[str]:
-    script = Path(sys.executable).with_name("stream-iac")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("stream-iac")
-    return [found] if found else [sys.executable, "-m", "stream_iac"]
 
 
 def _serve(latency_ms: float) -> Iterator[str]:
@@ -71,7 +64,7 @@ def _env(url: str) -> dict[str, str]:
 
 
 def _run(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*_executable(), *args], capture_output=True, text=True, env=_env(url), timeout=120,
+    return subprocess.run([*stream_iac_command(), *args], capture_output=True, text=True, env=_env(url), timeout=120,
                           check=False)
 
 
@@ -79,7 +72,7 @@ class Apply:
     """A running `stream-iac apply`, its stderr read line by line as it comes."""
 
     def __init__(self, args: list[str], url: str) -> None:
-        self.proc = subprocess.Popen([*_executable(), "apply", "--auto-approve", "--parallelism", "1", *args],
+        self.proc = subprocess.Popen([*stream_iac_command(), "apply", "--auto-approve", "--parallelism", "1", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(url))
         assert self.proc.stderr is not None
         os.set_blocking(self.proc.stderr.fileno(), False)
@@ -181,7 +174,7 @@ def test_ctrl_c_or_ctrl_d_at_a_real_prompt_cancels(served: str, tmp_path: Path, 
         # A disposition of SIG_IGN survives exec, and Python then leaves SIGINT ignored: whatever an
         # earlier test left behind in this process, the child starts as a shell would start it.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.execve(_executable()[0], [*_executable(), "apply", str(stack)], _env(served))
+        os.execve(stream_iac_command()[0], [*stream_iac_command(), "apply", str(stack)], _env(served))
     seen = b""
     try:
         while b"[y/N]" not in seen:

@@ -13,6 +13,7 @@ import jwt
 import pytest
 
 from tests.e2e.conftest import SECRET, Harness
+from tests.e2e.secret_stacks import PUSH_PROVIDERS
 
 SECRETS = {
     "SQS_SECRET": "sqs-secret-aaaa-1111",
@@ -38,15 +39,7 @@ def secret_stack(h: Harness) -> str:
                              "sqs_key": "AKIC", "sqs_secret": "${env:HOOK_SQS}", "event_types": ["message.new"]}],
             "webhook_url": "https://hooks.example.com/a",
         },
-        "push_providers": {
-            "apn-token": {"type": "apn", "apn_auth_type": "token", "apn_key_id": "K", "apn_team_id": "T",
-                          "apn_topic": "com.example", "apn_auth_key": "${env:APN_P8}"},
-            "apn-cert": {"type": "apn", "apn_auth_type": "certificate", "apn_topic": "com.example.cert",
-                         "apn_p12_cert": "${file:cert.txt}"},
-            "fcm": {"type": "firebase", "firebase_credentials": "${env:FCM_JSON}"},
-            "huawei": {"type": "huawei", "huawei_app_id": "h1", "huawei_app_secret": "${env:HUAWEI}"},
-            "xiaomi": {"type": "xiaomi", "xiaomi_package_name": "com.x", "xiaomi_app_secret": "${env:XIAOMI}"},
-        },
+        "push_providers": PUSH_PROVIDERS,
         "roles": ["agent"],
     }, files={"cert.txt": FILE_SECRET + "\n"})
 

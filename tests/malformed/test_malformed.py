@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from click.testing import CliRunner
 from stream_iac.cli.commands import main
 from stream_iac.kinds import KINDS
 from stream_iac.stack.loader import MAX_FILE_BYTES
+from tests.cli_process import stream_iac_command
 
 CASES_DIR = Path(__file__).parent / "cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
@@ -218,12 +218,6 @@ def test_validate_refuses_with_located_message(case: Path, tmp_path: Path) -> No
 # ---------------------------------------------------------------- validate, as a real process
 
 
-def _executable() -> list[str]:
-    script = Path(sys.executable).with_name("stream-iac")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("stream-iac")
-    return [found] if found else [sys.executable, "-m", "stream_iac"]
 
 
 def _case(name: str) -> Path:
@@ -240,7 +234,7 @@ def test_validate_as_subprocess(name: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in expect.unset}
     env["NO_COLOR"] = "1"
     proc = subprocess.run(
-        [*_executable(), "validate", str(stack_path(case, expect, tmp_path))],
+        [*stream_iac_command(), "validate", str(stack_path(case, expect, tmp_path))],
         capture_output=True, text=True, env=env, timeout=120, check=False,
     )
     check(Outcome(proc.returncode, proc.stdout, proc.stderr), expect)
