@@ -22,6 +22,7 @@ from stream_iac.kinds import KINDS
 from stream_iac.kinds.common import INT32_MAX, Source
 from stream_iac.plan import build_plan
 from stream_iac.stack.validate import load_and_validate
+from tests.unit.stackfiles import live_state
 
 CONSTRAINTS = (annotated_types.Ge, annotated_types.Le, annotated_types.Gt, annotated_types.Lt,
                annotated_types.MinLen, annotated_types.MaxLen)
@@ -104,10 +105,7 @@ PROVIDER = {"fcm": {"type": "firebase", "firebase_credentials": "${file:fcm.json
 
 
 def _live(push_version: str) -> dict[str, Any]:
-    live: dict[str, Any] = {k: {} for k in ("roles", "permissions", "commands", "blocklists", "retention_policies",
-                                            "channel_types", "push_providers")}
-    live["app"] = {"app": {"push_config": {"version": push_version, "offline_only": False}}}
-    return live
+    return live_state(app={"app": {"push_config": {"version": push_version, "offline_only": False}}})
 
 
 def test_plan_refuses_push_providers_while_the_live_app_is_on_push_v1(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ import yaml
 from stream_iac.errors import UserError
 from stream_iac.plan import PlanOptions, build_plan, check_max_deletes
 from stream_iac.stack.validate import load_and_validate
-from stream_iac.state import DesiredState, LiveState
+from stream_iac.state import DesiredState
+from tests.unit.stackfiles import live_state as live
 
 
 def desired(tmp_path: Path, data: dict[str, Any], env: dict[str, str] | None = None) -> DesiredState:
@@ -19,12 +20,6 @@ def desired(tmp_path: Path, data: dict[str, Any], env: dict[str, str] | None = N
     return load_and_validate(tmp_path, env=env or {})
 
 
-def live(**kinds: dict[str, Any]) -> LiveState:
-    base: LiveState = {k: {} for k in ("app", "roles", "permissions", "commands", "blocklists",
-                                       "retention_policies", "channel_types", "push_providers")}
-    base["app"] = {"app": {}}
-    base.update(kinds)
-    return base
 
 
 def test_new_objects_are_created_dependencies_first(tmp_path: Path) -> None:

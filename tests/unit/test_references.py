@@ -23,6 +23,7 @@ from stream_iac.render.markdown import render_markdown
 from stream_iac.render.text import render_plan
 from stream_iac.stack.validate import load_and_validate
 from stream_iac.state import DesiredState, LiveState
+from tests.unit.stackfiles import live_state as live
 
 STACK = """\
 roles: [agent]
@@ -40,12 +41,6 @@ def desired(tmp_path: Path, text: str = STACK) -> DesiredState:
     return load_and_validate(tmp_path, env={})
 
 
-def live(**kinds: dict[str, Any]) -> LiveState:
-    base: LiveState = {k: {} for k in ("app", "roles", "permissions", "commands", "blocklists",
-                                       "retention_policies", "channel_types", "push_providers")}
-    base["app"] = {"app": {}}
-    base.update(kinds)
-    return base
 
 
 def refusal(state: DesiredState, current: LiveState) -> str:
