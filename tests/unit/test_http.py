@@ -596,6 +596,15 @@ def recorded_transport_options(base_url: str) -> dict[str, Any]:
     return options
 
 
+def test_transport_keeps_only_a_few_idle_connections(clean_env: pytest.MonkeyPatch) -> None:
+    """A plan's round of concurrent reads opens a connection per request; the pool keeps
+    IDLE_CONNECTIONS of them afterwards, not httpx's 20 (each idle one is polled whenever a
+    response ends), and still allows many connections at once."""
+    limits = recorded_transport_options("https://chat.stream-io-api.com")["limits"]
+    assert limits.max_keepalive_connections == client_module.IDLE_CONNECTIONS == 4
+    assert limits.max_connections == 100
+
+
 @pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])
 def test_proxy_in_environment_is_given_to_the_transport(clean_env: pytest.MonkeyPatch, variable: str) -> None:
     clean_env.setenv(variable, "http://127.0.0.1:9")
