@@ -166,6 +166,8 @@ def _checked(kind: Kind, name: str, raw: JSON) -> JSON:
 
 
 def _normalised(kind: Kind, name: str, raw: JSON) -> JSON:
+    if not kind.builtins.declarable and name in kind.builtins.names:
+        return {BUILTIN_MARK: True}  # only its name is ever used (Builtins.declarable)
     body = _with_raw(kind, {**_checked(kind, name, raw), **kind.shape.name_fields(name)}, raw)
     if kind.builtin(name, raw):
         body[BUILTIN_MARK] = True

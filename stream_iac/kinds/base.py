@@ -355,10 +355,18 @@ def _never(name: str, live: JSON) -> bool:
 
 @dataclass(frozen=True)
 class Builtins:
-    """Objects every app has: never created, deleted or pruned."""
+    """Objects every app has: never created, deleted or pruned.
+
+    * names: the documented built-in objects.
+    * detect: a live object the API marks as built-in (e.g. `custom: false`).
+    * declarable: whether a stack may declare one of `names` to change it. When not (the name
+      rule refuses them: built-in permissions, derived from actions), the reader keeps only their
+      names, as nothing compares, exports or shows their bodies (an app lists 300 of them: most
+      of what a plan normalised)."""
 
     names: frozenset[str] = frozenset()
-    detect: Callable[[str, JSON], bool] = _never  # from a live object (e.g. `custom: false`)
+    detect: Callable[[str, JSON], bool] = _never
+    declarable: bool = True
 
 
 def _no_defaults(name: str, live: Context) -> Mapping[str, Any]:

@@ -140,5 +140,6 @@ KIND = Kind(
     # The model holds every field the request takes, so nothing beyond it is carried.
     writes=Writes(replaces=(Replaced(),)),
     refs=References(unlisted=unlisted),
-    builtins=Builtins(names=BUILTIN_PERMISSIONS, detect=lambda name, live: live.get("custom") is False),
+    builtins=Builtins(names=BUILTIN_PERMISSIONS, detect=lambda name, live: live.get("custom") is False,
+                      declarable=False),
 )
