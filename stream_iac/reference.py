@@ -136,7 +136,8 @@ def sections() -> tuple[KindDoc, ...]:
 
 def _kind_doc(kind: Kind) -> KindDoc:
     model = kind.shape.model
-    walk = _Walk(model, kind.fields, _new_object_defaults(kind), dict(kind.shape.line_files))
+    walk = _Walk(model, kind.fields, _new_object_defaults(kind), dict(kind.shape.line_files),
+                 _builtin_defaults(kind), kind.shape.noun)
     return KindDoc(kind.name, _doc(model), _layout(kind), _fields(walk, kind.name))
 
 
@@ -163,6 +164,14 @@ def _new_object_defaults(kind: Kind) -> Mapping[str, Any]:
     return kind.export.defaults(name, {})
 
 
+def _builtin_defaults(kind: Kind) -> dict[str, Mapping[str, Any]]:
+    """What each built-in object holds when nothing changed it, for kinds whose built-ins a stack
+    can change (`Export.builtins`): their defaults may differ from a new object's."""
+    if kind.singleton or not kind.export.builtins:
+        return {}
+    return {name: kind.export.defaults(name, {}) for name in sorted(kind.builtins.names)}
+
+
 @dataclass(frozen=True)
 class _Walk:
     """What one section's walk needs: its model (for limit sources), its field semantics, what a
@@ -172,6 +181,8 @@ class _Walk:
     semantics: Fields
     defaults: Mapping[str, Any]
     line_files: Mapping[str, str]
+    builtin_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    noun: str = ""
 
     @functools.cached_property
     def schema(self) -> JSON:
@@ -208,8 +219,32 @@ def _field_doc(walk: _Walk, key: str, prop: JSON, path: FieldPath, shown: str, r
         path=shown, name=key, type=_type_text(value, walk.schema), description=" ".join(
             str(prop.get("description", "")).split()),
         required=required, range=_range_text(value, walk.schema), default=default, has_default=has_default,
-        notes=_notes(walk, key, path, value), source=_source(walk.model, path, value), fields=children,
+        notes=(*_notes(walk, key, path, value), *_builtin_note(walk, path, default, has_default)),
+        source=_source(walk.model, path, value), fields=children,
     )
+
+
+def _builtin_note(walk: _Walk, path: FieldPath, default: Any, has_default: bool) -> tuple[str, ...]:
+    """Which built-in objects start with another value than a new object's (a built-in channel
+    type's commands, say), grouped by that value."""
+    if not walk.builtin_defaults or any(isinstance(part, int) for part in path) \
+            or matches_any(walk.semantics.merge_maps, path):
+        return ()
+    names_by_value: dict[str, list[str]] = {}
+    for name, defaults in walk.builtin_defaults.items():
+        value: Any = defaults
+        for part in path:
+            value = value.get(part, _ABSENT) if isinstance(value, Mapping) else _ABSENT
+        if value is _ABSENT or isinstance(value, Mapping) or (has_default and value == default):
+            continue
+        names_by_value.setdefault(show_value(value), []).append(name)
+    if not names_by_value:
+        return ()
+    values = "; ".join(f"{', '.join(names)}: {shown}" for shown, names in names_by_value.items())
+    return (f"A built-in {walk.noun} starts with its own value: {values}.",)
+
+
+_ABSENT = object()
 
 
 def _line_file_doc(prefix: str, file_field: str, list_field: str) -> FieldDoc:

@@ -78,6 +78,30 @@ def test_notes_come_from_the_kinds_declarations() -> None:
             assert isinstance(entry, FieldDoc) and note in entry.notes, (kind.name, pattern)
 
 
+def test_fields_where_built_in_objects_start_elsewhere_say_so() -> None:
+    """A new object's default is not a built-in one's: every field where a built-in object's own
+    defaults (`Kind.export.defaults`) differ from a new object's names them, with their values,
+    and no other field does."""
+    for kind in KINDS:
+        if not kind.export.builtins:
+            continue
+        new = kind.export.defaults("\x00new", {})
+        for key in kind.shape.model.model_fields:
+            if key in kind.fields.merge_maps or isinstance(new.get(key), dict):
+                continue
+            differing = sorted(name for name in kind.builtins.names
+                               if key in kind.export.defaults(name, {})
+                               and (key not in new or kind.export.defaults(name, {})[key] != new[key]))
+            entry = lookup(f"{kind.name}.{key}")
+            assert isinstance(entry, FieldDoc)
+            notes = [note for note in entry.notes if note.startswith(f"A built-in {kind.shape.noun} ")]
+            assert bool(notes) == bool(differing), (kind.name, key, differing, notes)
+            for name in differing:
+                assert name in notes[0], (kind.name, key, name)
+    result = invoke("explain", "channel_types.typing_events")
+    assert "A built-in channel type starts with its own value: livestream: false." in " ".join(result.stdout.split())
+
+
 # ---------------------------------------------------------------- docs/reference
 
 
