@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -350,12 +350,12 @@ def _show_plans(output: Output, results: list[StackPlan], fmt: str) -> None:
     show_plans(output, [r.plan for r in results], fmt)
 
 
-def _write_step_summary(output: Output, results: list[StackPlan], extra: str = "") -> None:
+def _write_step_summary(output: Output, results: list[StackPlan], sections: Sequence[str] = ()) -> None:
     from stream_iac.render.markdown import render_markdown
 
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if target:
-        output.write_text(target, render_markdown([r.plan for r in results]) + "\n" + extra, append=True)
+        output.write_text(target, render_markdown([r.plan for r in results], sections=sections) + "\n", append=True)
 
 
 @main.command()

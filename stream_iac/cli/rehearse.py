@@ -44,9 +44,9 @@ def show_rehearsed(output: Output, results: list[StackPlan], rehearsals: list[Re
         output.out_json(doc)
     elif fmt == "markdown":
         from stream_iac.render.markdown import render_markdown
-        from stream_iac.render.rehearsal import render_rehearsal_markdown
+        from stream_iac.render.rehearsal import rehearsal_markdown_lines
 
-        output.out(render_markdown(plans) + "\n" + render_rehearsal_markdown(rehearsals))
+        output.out(render_markdown(plans, sections=["\n", *rehearsal_markdown_lines(rehearsals)]))
     else:
         from stream_iac.render.rehearsal import render_rehearsal_text
         from stream_iac.render.text import render_plan
@@ -55,11 +55,11 @@ def show_rehearsed(output: Output, results: list[StackPlan], rehearsals: list[Re
             output.out(render_plan(plan, color=output.color) + render_rehearsal_text(rehearsal))
 
 
-def rehearsal_markdown(rehearsals: list[Rehearsal]) -> str:
-    """The rehearsal section alone (for the step summary)."""
-    from stream_iac.render.rehearsal import render_rehearsal_markdown
+def rehearsal_markdown(rehearsals: list[Rehearsal]) -> list[str]:
+    """The rehearsal section's Markdown lines (for the step summary)."""
+    from stream_iac.render.rehearsal import rehearsal_markdown_lines
 
-    return render_rehearsal_markdown(rehearsals)
+    return ["\n", *rehearsal_markdown_lines(rehearsals)]
 
 
 def exit_if_failed(output: Output, rehearsals: list[Rehearsal]) -> None:

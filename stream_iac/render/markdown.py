@@ -6,6 +6,8 @@ under the limit, to be posted as several comments."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from stream_iac.paths import dotted
 from stream_iac.plan import Change, Plan
 from stream_iac.render.text import SYMBOLS, WRITE_ONLY_SENT, summary_line
@@ -16,22 +18,24 @@ MAX_CHARS = 60_000
 DETAIL_VALUE_LIMITS = (300, 80, 0)  # tried in turn until the comment fits
 
 
-def render_markdown(plans: list[Plan], max_chars: int = MAX_CHARS) -> str:
+def render_markdown(plans: list[Plan], max_chars: int = MAX_CHARS, sections: Sequence[str] = ()) -> str:
     """The Markdown plan of `plans`: one document of at most `max_chars`, or (when its head alone
     is longer) its parts one after the other, each of at most `max_chars` and starting with
-    `PART_MARK`."""
-    return "\n".join(render_markdown_parts(plans, max_chars))
+    `PART_MARK`. `sections` are more of the head (e.g. a rehearsal's findings, a line each):
+    never shortened, split between them when needed."""
+    return "\n".join(render_markdown_parts(plans, max_chars, sections))
 
 
 PART_MARK = "<!-- stream-iac plan part "
 """The first characters of every part of a plan split into parts ("… 2 of 3 -->")."""
 
 
-def render_markdown_parts(plans: list[Plan], max_chars: int = MAX_CHARS) -> list[str]:
+def render_markdown_parts(plans: list[Plan], max_chars: int = MAX_CHARS, sections: Sequence[str] = ()) -> list[str]:
     """The Markdown plan as documents of at most `max_chars` each: one, with the per-object
     details shortened (values cut, then only field names, then sections left out, saying so)
-    until it fits; several parts when the head alone does not fit, which is never shortened."""
-    blocks = _head_blocks(plans)
+    until it fits; several parts when the head (with `sections`) alone does not fit, which is
+    never shortened."""
+    blocks = [*_head_blocks(plans), *sections]
     head = "".join(blocks)
     for limit in DETAIL_VALUE_LIMITS:
         text = head + _details(plans, limit)

@@ -42,6 +42,12 @@ def render_rehearsal_text(rehearsal: Rehearsal) -> str:
 
 def render_rehearsal_markdown(rehearsals: list[Rehearsal]) -> str:
     """The rehearsal section of the Markdown plan: per stack, its findings as a list."""
+    return "".join(rehearsal_markdown_lines(rehearsals))
+
+
+def rehearsal_markdown_lines(rehearsals: list[Rehearsal]) -> list[str]:
+    """The rehearsal section as lines, each ending in a newline (a Markdown plan too long for one
+    comment is split between them: `render_markdown`'s `sections`)."""
     lines = ["### Rehearsal", ""]
     for rehearsal in rehearsals:
         found = rehearsal_lines(rehearsal)
@@ -53,7 +59,7 @@ def render_rehearsal_markdown(rehearsals: list[Rehearsal]) -> str:
         lines.extend(f"{quote}- {_cell(line.strip())}" for line in found[1:-1])
         lines.append("")
     lines.append(f"_{FAITHFUL_NOTE[0].upper()}{FAITHFUL_NOTE[1:]}._")
-    return "\n".join(lines) + "\n"
+    return [line + "\n" for line in lines]
 
 
 def _cell(text: str) -> str:

@@ -21,7 +21,9 @@ from stream_emulator import Emulator, EmulatorOptions, serve_in_thread
 from stream_iac.drift_schema import drift_schema
 from stream_iac.kinds import KINDS
 from stream_iac.plan import Change, Plan
+from stream_iac.rehearse import Refusal, Rehearsal
 from stream_iac.render.markdown import MAX_CHARS, PART_MARK, render_markdown, render_markdown_parts
+from stream_iac.render.rehearsal import rehearsal_markdown_lines
 from stream_iac.schema import plan_schema
 from stream_iac.terminal import color_enabled
 from tests.e2e.conftest import KEY, SECRET, Harness
@@ -167,6 +169,23 @@ def test_a_300_delete_markdown_plan_lists_every_delete_and_the_plan_line(name_le
         assert len(parts) > 1
         assert all(part.startswith(f"{PART_MARK}{n} of {len(parts)} -->\n") for n, part in enumerate(parts, 1))
         assert "## stream-iac plan (part 2 of" in parts[1] and "> Deletes, continued:" in parts[1]
+
+
+def test_a_rehearsal_too_long_for_one_comment_is_split_with_the_plan_and_loses_no_finding() -> None:
+    """The rehearsal's findings are part of the Markdown head: never cut, and split into parts
+    under GitHub's limit with the deletes when they do not fit in one."""
+    plan = deleting_plan(300, 150)
+    refused = [Refusal(c.address, "delete", "failed", f"DeleteRole failed (HTTP 400): {'no ' * 40}{i}")
+               for i, c in enumerate(plan.deletes)]
+    lines = rehearsal_markdown_lines([Rehearsal(stack="production", changes=300, refused=refused)])
+    parts = render_markdown_parts([plan], MAX_CHARS, ["\n", *lines])
+    assert len(parts) > 1 and all(len(part) <= MAX_CHARS for part in parts)
+    whole = "\n".join(parts)
+    assert whole.index("`Plan: 0 to create") < whole.index("### Rehearsal")
+    for refusal in refused:
+        assert refusal.message in whole
+    for change in plan.deletes:
+        assert f"`{change.address}`" in whole
 
 
 def test_a_300_delete_markdown_plan_through_the_cli(inproc: Harness) -> None:
