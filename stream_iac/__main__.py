@@ -1,3 +1,3 @@
-from stream_iac.cli.entry import main
+from stream_iac.cli.entry import run
 
-main()
+run()

@@ -4,10 +4,42 @@ The help text is generated from the CLI itself (`make help-text`), and a test ke
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
 
+def run() -> None:
+    """The console script: `main`, then the process ends at once with its exit status, its
+    output flushed, without tearing the interpreter down. Freeing every module, model and
+    object one by one took ~20 ms of each command (a tenth of `validate`), and nothing of ours
+    waits for it: files are closed when written, and no atexit handler, thread or temporary
+    file outlives `main` (the emulator command saves its state before `main` returns)."""
+    try:
+        main()
+        status = 0
+    except SystemExit as exc:
+        status = _exit_status(exc.code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): it took what it wanted
+            stream.flush()
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    os._exit(status)
+
+
+def _exit_status(code: object) -> int:
+    """The status a SystemExit with `code` ends Python with (a message is printed, status 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    sys.stderr.write(f"{code}\n")
+    return 1
+
+
 def main() -> None:
+    """Run the command `sys.argv` names (returns, or raises SystemExit with its status)."""
     args = sys.argv[1:]
     if args == ["--version"]:
         from stream_iac import __version__
@@ -37,7 +69,6 @@ def _start_up(modules: tuple[str, ...]) -> None:
     the models allocates so much that the collector ran again and again over a growing heap, and
     every later collection walked those objects again (they live as long as the process):
     ~30 ms of `validate`, ~60 ms of `plan` of the demo stack, and CPU through a fleet's plan."""
-    import contextlib
     import gc
     import importlib
 
@@ -124,4 +155,4 @@ def write_help_module(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run()
