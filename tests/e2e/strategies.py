@@ -4,11 +4,15 @@ what a plan must refuse. Used by the convergence property tests.
 Names come mostly from small pools, so that two random stacks share objects (giving updates, not
 only creates and deletes), and sometimes from random lowercase alphanumerics. Values a kind
 cannot change once created (a blocklist's type, a push provider's type) are a function of the
-object's name, so two stacks never disagree about them (that refusal is tested elsewhere)."""
+object's name, so two stacks never disagree about them (that refusal is tested elsewhere). So are
+an external storage's type and the settings no plan can compare (its write-only settings, which
+credentials it has): a stack that changes only those plans no update, by design, and the raw state
+would rightly keep the old ones."""
 
 from __future__ import annotations
 
 import copy
+import json
 import string
 from typing import Any
 
@@ -20,10 +24,17 @@ Stack = dict[str, Any]
 ENV = {
     "APN_KEY": "apn-private-key-material-123",
     "FCM_JSON": '{"type":"service_account","private_key":"fcm-key-789"}',
+    "S3_KEY": "AKIAPROPERTYKEY0001",
+    "S3_SECRET": "s3-property-secret-456",
+    "GCS_JSON": '{"type":"service_account","client_email":"p@demo.iam.gserviceaccount.com",'
+                '"private_key":"gcs-key-321"}',
+    "ABS_SECRET": "abs-property-secret-654",
 }
 
 COLLECTION_KINDS = ("roles", "permissions", "commands", "blocklists", "retention_policies", "channel_types",
-                    "push_providers")
+                    "push_providers", "push_templates", "external_storage")
+# Stream has no call that deletes a push template: pruning the kind deletes nothing.
+NEVER_DELETED = ("push_templates",)
 
 # What the stack language treats as built-in (kept here, not imported, so the model is independent).
 BUILTIN_TYPES = ("messaging", "livestream", "team", "gaming", "commerce")
@@ -37,6 +48,9 @@ COMMAND_POOL = ("ticket", "refund", "poll", "c4", "c5", "c6")
 BLOCKLIST_POOL = ("bad", "spam", "links", "b4")
 TYPE_POOL = ("support", "vipchat", "t3", "t4")
 PROVIDER_POOL = ("apn-prod", "apn-dev", "fcm", "fcm-eu")
+# By name: exports s3 (IAM role), archive s3 (keys), minio s3 (keys, custom endpoint), backups gcs, media abs.
+STORAGE_POOL = ("exports", "archive", "minio", "backups", "media")
+BUCKET_POOL = ("chat-exports", "chat-archive")
 SET_POOL = ("support_set", "money_set")
 
 CHANNEL_PERMISSIONS = ("read-channel", "create-message", "update-message-owner", "flag-user", "delete-message",
@@ -54,6 +68,18 @@ CHANNEL_FLAGS = ("typing_events", "read_events", "connect_events", "custom_event
                  "delivery_events", "count_messages", "user_message_reminders", "mark_messages_pending", "polls",
                  "skip_last_msg_update_for_system_msgs", "shared_locations")
 
+# What a push template's name may say (copied from the API's enums, not imported).
+PUSH_TYPES = ("apn", "firebase", "huawei", "xiaomi")
+TEMPLATE_EVENTS = ("message.new", "message.updated", "reaction.new", "notification.reminder_due",
+                   "feeds.activity.added", "feeds.comment.added", "feeds.activity.reaction.added",
+                   "feeds.comment.reaction.added", "feeds.follow.created", "feeds.notification_feed.updated")
+COMMON_EVENTS = ("message.new", "reaction.new")  # drawn often, so that two stacks share templates
+# Placeholders a template's payload is filled with: string ones go inside quotes, numbers do not.
+TEMPLATE_STRINGS = ("{{ sender.name }}", "{{ message.text }}", "{{ channel.name }}", "{{{ message.text }}}")
+TEMPLATE_NUMBERS = ("{{ unread_count }}", "{{ unread_channels }}")
+STORAGE_TYPES = ("s3", "gcs", "abs")
+AWS_REGIONS = ("eu-west-1", "us-east-1", "ap-south-1")
+
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 # Free text: no "$" (it starts a ${...} reference), but YAML look-alikes and non-ASCII are welcome.
 TEXT_ALPHABET = string.ascii_letters + string.digits + " -_.,:!?[]()#'\"/é✓"
@@ -67,6 +93,21 @@ def blocklist_type(name: str) -> str:
 
 def provider_type(name: str) -> str:
     return "apn" if name.startswith("apn") else "firebase"
+
+
+def name_hash(name: str) -> int:
+    return sum(map(ord, name))
+
+
+def storage_type(name: str) -> str:
+    """An external storage's type, and with it which credentials it holds, fixed by name."""
+    return STORAGE_TYPES[name_hash(name) % len(STORAGE_TYPES)]
+
+
+def template_provider(name: str) -> str | None:
+    """The provider a push template named `<type>/<provider>/<event>` belongs to (None: the type's own)."""
+    parts = name.split("/")
+    return parts[1] if len(parts) == 3 else None
 
 
 def text(min_size: int = 0, max_size: int = 40) -> st.SearchStrategy[str]:
@@ -154,6 +195,70 @@ def push_provider(draw: st.DrawFn, name: str) -> dict[str, Any]:
     return body
 
 
+def template_value(quoted: bool) -> st.SearchStrategy[str]:
+    """One value of a template's payload, as JSON text: a placeholder or a literal."""
+    if quoted:
+        return st.one_of(st.sampled_from(TEMPLATE_STRINGS).map(lambda p: f'"{p}"'),
+                         text(0, 20).map(lambda t: json.dumps(t, ensure_ascii=False)))
+    return st.one_of(st.sampled_from(TEMPLATE_NUMBERS), st.integers(0, 99).map(str))
+
+
+@st.composite
+def template_text(draw: st.DrawFn) -> str:
+    """A Handlebars template that renders to a JSON object (a payload, nested as APN or Firebase
+    nest theirs, or flat)."""
+    keys = draw(st.lists(st.sampled_from(("title", "body", "sound", "badge", "category")), min_size=1, max_size=3,
+                         unique=True))
+    pairs = ", ".join(f'"{key}": {draw(template_value(quoted=key != "badge"))}' for key in keys)
+    wrapper = draw(st.sampled_from(('{{"aps": {{"alert": {{{}}}}}}}', '{{"notification": {{{}}}}}', "{{{}}}")))
+    return str(wrapper.format(pairs))
+
+
+@st.composite
+def push_template(draw: st.DrawFn) -> dict[str, Any]:
+    """A template's body: possibly empty (the template is created with Stream's defaults)."""
+    return draw(optional_fields({"enable_push": st.booleans(), "template": template_text()}))
+
+
+@st.composite
+def push_templates(draw: st.DrawFn, providers: list[str]) -> dict[str, dict[str, Any]]:
+    """Templates of no provider (`<type>/<event>`), and some of the given providers
+    (`<type>/<provider>/<event>`, the provider's own type)."""
+    event = st.one_of(st.sampled_from(COMMON_EVENTS), st.sampled_from(TEMPLATE_EVENTS))
+    own = draw(st.lists(st.tuples(st.sampled_from(PUSH_TYPES), event), unique=True, max_size=3))
+    names = [f"{push_type}/{event_type}" for push_type, event_type in own]
+    for provider in providers:
+        for event_type in draw(st.lists(event, unique=True, max_size=2)):
+            names.append(f"{provider_type(provider)}/{provider}/{event_type}")
+    return {name: draw(push_template()) for name in names}
+
+
+def storage_credentials(name: str) -> dict[str, Any]:
+    """The credentials and write-only settings of a storage, fixed by its name: no plan compares
+    them, so two stacks that disagreed on them would each be right and the raw state not match."""
+    kind, n = storage_type(name), name_hash(name)
+    if kind == "gcs":
+        return {"gcs_credentials": "${env:GCS_JSON}"}
+    if kind == "abs":
+        return {"azure_blob": {"abs_account_name": f"acct{n}", "abs_tenant_id": f"tenant-{n}",
+                               "abs_client_id": f"client-{n}", "abs_client_secret": "${env:ABS_SECRET}"}}
+    s3: dict[str, Any] = {"s3_region": AWS_REGIONS[n % len(AWS_REGIONS)]}
+    if n % 2 == 0:  # the others use the app's IAM role
+        s3.update({"s3_api_key": "${env:S3_KEY}", "s3_secret": "${env:S3_SECRET}"})
+        if n % 4 == 0:
+            s3["s3_custom_endpoint_url"] = f"https://minio{n}.example.com"
+    return {"aws_s3": s3}
+
+
+@st.composite
+def external_storage(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    bucket = st.one_of(st.sampled_from(BUCKET_POOL), st.text(LOWER_ALNUM + "-", min_size=3, max_size=12))
+    path = st.one_of(st.sampled_from(["", "daily/", "exports/chat/"]), st.text(LOWER_ALNUM + "/_-", max_size=10))
+    body: dict[str, Any] = {"storage_type": storage_type(name), "bucket": draw(bucket)}
+    body.update(draw(optional_fields({"path": path})))
+    return {**body, **storage_credentials(name)}
+
+
 @st.composite
 def channel_type(draw: st.DrawFn, name: str, commands: list[str], blocklists: list[str], roles: list[str],
                  permissions: list[str]) -> dict[str, Any]:
@@ -210,14 +315,17 @@ def app_settings(draw: st.DrawFn, roles: list[str], permissions: list[str]) -> d
 
 
 @st.composite
-def stacks(draw: st.DrawFn) -> Stack:
-    """A random, self-contained stack: every reference is to a built-in or to an object it declares."""
+def stacks(draw: st.DrawFn, orphan_templates: bool = False) -> Stack:
+    """A random, self-contained stack: every reference is to a built-in or to an object it declares.
+    With `orphan_templates`, some push templates may name a provider of the pool the stack does not
+    declare (which the live app may or may not hold)."""
     roles = draw(unique_names(ROLE_POOL, "role", 4))
     permission_ids = draw(unique_names(PERMISSION_POOL, "perm", 2))
     command_names = draw(unique_names(COMMAND_POOL, "cmd", 5))
     blocklist_names = draw(unique_names(BLOCKLIST_POOL, "bl", 3))
     type_names = draw(unique_names(TYPE_POOL, "type", 3))
     provider_names = draw(unique_names(PROVIDER_POOL, draw(st.sampled_from(["apn", "fcm"])), 2))
+    storage_names = draw(unique_names(STORAGE_POOL, "st", 2))
     policies = draw(subset(("old-messages", "inactive-channels")))
     builtin_types = ["messaging", *draw(subset(("livestream", "gaming")))]
 
@@ -241,6 +349,13 @@ def stacks(draw: st.DrawFn) -> Stack:
     }
     if provider_names:
         stack["push_providers"] = {p: draw(push_provider(p)) for p in provider_names}
+    undeclared = [p for p in PROVIDER_POOL if p not in provider_names]
+    orphans = draw(st.lists(st.sampled_from(undeclared), max_size=1)) if orphan_templates and undeclared else []
+    templates = draw(push_templates([*provider_names, *orphans]))
+    if templates:
+        stack["push_templates"] = templates
+    if storage_names:
+        stack["external_storage"] = {s: draw(external_storage(s)) for s in storage_names}
     return stack
 
 
@@ -257,7 +372,21 @@ def live_names(snapshot: dict[str, Any]) -> dict[str, set[str]]:
         "retention_policies": {p["policy"] for p in snapshot["retention_policies"]},
         "channel_types": set(snapshot["channel_types"]) - set(BUILTIN_TYPES),
         "push_providers": {p["name"] for p in snapshot["push_providers"]},
+        "push_templates": set(live_templates(snapshot)),
+        "external_storage": set(snapshot["external_storages"]),
     }
+
+
+def live_templates(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The emulator's push templates by the name a stack gives them (`<type>[/<provider>]/<event>`)."""
+    return {"/".join(part for part in (t["push_provider_type"], t["push_provider_name"], t["event_type"]) if part): t
+            for t in snapshot["push_templates"]}
+
+
+def sends_default_push(template: dict[str, Any]) -> bool:
+    """A template that sends pushes with Stream's default payload is what every event has without
+    one: a stack that does not declare it leaves nothing unmanaged."""
+    return template.get("enable_push") is True and not template.get("template")
 
 
 def declared_names(stack: Stack, kind: str) -> set[str]:
@@ -268,9 +397,30 @@ def declared_names(stack: Stack, kind: str) -> set[str]:
 
 def to_delete(snapshot: dict[str, Any], stack: Stack) -> set[tuple[str, str]]:
     """(kind, name) of every live object the stack's prune list makes a plan delete."""
-    pruned = set((stack.get("stack") or {}).get("prune") or [])
+    pruned = set((stack.get("stack") or {}).get("prune") or []) - set(NEVER_DELETED)
     return {(kind, name) for kind, found in live_names(snapshot).items() if kind in pruned
             for name in found - declared_names(stack, kind)}
+
+
+def unmanaged(snapshot: dict[str, Any], stack: Stack) -> set[str]:
+    """Addresses of the live objects a plan lists as not managed: those the stack does not
+    declare and does not delete (push templates that send Stream's default push left out)."""
+    deleted = to_delete(snapshot, stack)
+    templates = live_templates(snapshot)
+    return {f"{kind}.{name}" for kind, found in live_names(snapshot).items()
+            for name in found - declared_names(stack, kind) if (kind, name) not in deleted
+            and not (kind == "push_templates" and sends_default_push(templates[name]))}
+
+
+def names_after_apply(snapshot: dict[str, Any], stack: Stack) -> dict[str, set[str]]:
+    """The live objects of each collection kind once the stack is applied: what stays, and what
+    it declares. A push provider's delete takes its templates along (Stream removes them)."""
+    deleted = to_delete(snapshot, stack)
+    out = {kind: {name for name in found if (kind, name) not in deleted} | declared_names(stack, kind)
+           for kind, found in live_names(snapshot).items()}
+    gone = {name for kind, name in deleted if kind == "push_providers"}
+    out["push_templates"] = {t for t in out["push_templates"] if template_provider(t) not in gone}
+    return out
 
 
 def merged_grants(live: dict[str, list[str]], declared: dict[str, list[str]] | None) -> dict[str, list[str]]:
@@ -333,6 +483,12 @@ def references_after_apply(snapshot: dict[str, Any], stack: Stack) -> dict[str, 
         if single:
             found.add(("blocklists", single))
         refs[f"channel_types.{name}"] = found
+    # A declared template refers to its provider; a live one the stack leaves out does not hold
+    # the provider's delete back (it goes with the provider).
+    for name in stack.get("push_templates") or {}:
+        provider = template_provider(name)
+        if provider is not None:
+            refs[f"push_templates.{name}"] = {("push_providers", provider)}
     return refs
 
 
@@ -348,7 +504,8 @@ def dangling(snapshot: dict[str, Any], stack: Stack) -> list[str]:
 def tidy(stack: Stack, snapshot: dict[str, Any]) -> Stack:
     """The stack, with references to what it deletes removed from the surviving objects (as a
     user would write it): roles and permissions dropped from grants, commands and blocklists
-    from channel types. A channel type the stack does not declare is declared for that."""
+    from channel types. A channel type the stack does not declare is declared for that. Push
+    templates of a provider that will not exist are left out too."""
     stack = copy.deepcopy(stack)
     deleted = to_delete(snapshot, stack)
 
@@ -383,7 +540,23 @@ def tidy(stack: Stack, snapshot: dict[str, Any]) -> Stack:
             decl["blocklist"] = ""
         if decl or name in types:
             types[name] = decl
+    # Templates of a provider that will not exist (deleted, or never live nor declared) are left out.
+    templates = stack.get("push_templates") or {}
+    providers = names_after_apply(snapshot, stack)["push_providers"]
+    for name in [n for n in templates if template_provider(n) not in (None, *providers)]:
+        del templates[name]
+    if "push_templates" in stack and not templates:
+        del stack["push_templates"]
     return stack
+
+
+def unknown_references(snapshot: dict[str, Any], stack: Stack) -> list[str]:
+    """References to objects that exist nowhere (not declared, not live): a plan must refuse
+    them. Only a push template's provider can be one in these stacks."""
+    known = live_names(snapshot)["push_providers"] | declared_names(stack, "push_providers")
+    return sorted(f"push_templates.{name}.push_provider_name refers to push_providers.{provider}"
+                  for name in stack.get("push_templates") or {}
+                  if (provider := template_provider(name)) is not None and provider not in known)
 
 
 def _without_empty_unset(want: dict[str, Any], have: dict[str, Any] | None) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 app) and a random stack B, plan B → apply → plan B gives an empty second plan, and the emulator's
 raw state holds every field B declares. Half the examples prune (so deletes are exercised); a plan
 that must refuse a delete (a surviving object would still refer to it) is predicted by an
-independent model (`strategies.dangling`), and the planner must refuse exactly then."""
+independent model (`strategies.dangling`), and the planner must refuse exactly then. The model also
+says which live objects the plan lists as unmanaged and which exist afterwards: push templates are
+never deleted (Stream cannot), except along with their provider."""
 
 from __future__ import annotations
 
@@ -33,8 +35,11 @@ from tests.e2e.strategies import (
     declared_names,
     for_check,
     live_names,
+    names_after_apply,
     stacks,
     tidy,
+    unknown_references,
+    unmanaged,
 )
 
 KEY = "convergence-key"
@@ -148,10 +153,16 @@ def with_prune(stack: Stack, mode: str) -> Stack:
     return {"stack": {"prune": kinds}, **stack}
 
 
-def check_refusal(error: UserError, expected: list[str]) -> None:
-    """A refusal names exactly the deletes a surviving object would still refer to."""
+def check_refusal(error: UserError, expected: list[str], unknown: list[str]) -> None:
+    """A refusal names exactly the deletes a surviving object would still refer to, and the
+    references to objects that exist nowhere (each at its place in the stack file)."""
     assert error.message.startswith("cannot plan:"), error.message
     problems = {line.strip() for line in error.message.splitlines()[1:]}
+    for reference in unknown:
+        text = f": {reference}, which is neither built-in, declared in the stack, nor live"
+        found = {p for p in problems if text in p}
+        assert len(found) == 1, f"refused for:\n{error.message}\nexpected a refusal of: {reference}"
+        problems -= found
     wanted = set()
     for item in expected:
         target, _, holder = item.partition(" <- ")
@@ -168,28 +179,27 @@ async def scenario(app: App, first: Stack, second: Stack, tidy_second: bool) -> 
 
     if tidy_second:  # most stacks are written to stop referring to what they delete; a few are not
         second = tidy(second, live_a)
-    expected_refusal = dangling(live_a, second)
+    expected_refusal, unknown = dangling(live_a, second), unknown_references(live_a, second)
     path_b = app.write("b", second)
     try:
         first_plan = await app.plan(path_b)
     except UserError as error:
-        check_refusal(error, expected_refusal)
-        event(f"refused: a delete is still referenced ({'tidy' if tidy_second else 'untidy'} stack)")
+        check_refusal(error, expected_refusal, unknown)
+        event(f"refused: {'a delete is still referenced' if expected_refusal else 'a reference to nothing'} "
+              f"({'tidy' if tidy_second else 'untidy'} stack)")
         return
     assert not expected_refusal, f"the plan should have refused these deletes: {expected_refusal}"
+    assert not unknown, f"the plan should have refused these references: {unknown}"
+    assert set(first_plan.plan.unmanaged) == unmanaged(live_a, second), "unmanaged objects differ from the model"
     plan = await app.converge(path_b, first_plan)
     event("plan of B deletes" if plan.deletes else "plan of B: no deletes")
 
     live_b = app.snapshot()
     assert_live_matches(live_b, for_check(second, live_b), ENV)
-    pruned = set((second.get("stack") or {}).get("prune") or [])
-    before, after = live_names(live_a), live_names(live_b)
+    expected, after = names_after_apply(live_a, second), live_names(live_b)
     for kind in COLLECTION_KINDS:
-        wanted = declared_names(second, kind)
-        if kind in pruned:
-            assert after[kind] == wanted, f"{kind}: live {sorted(after[kind])}, stack {sorted(wanted)}"
-        else:
-            assert after[kind] == before[kind] | wanted, f"{kind}: an object was deleted without prune"
+        assert after[kind] == expected[kind], (f"{kind}: live {sorted(after[kind])}, model {sorted(expected[kind])} "
+                                               f"(declared {sorted(declared_names(second, kind))})")
 
 
 @settings(max_examples=200, deadline=None,
@@ -197,7 +207,7 @@ async def scenario(app: App, first: Stack, second: Stack, tidy_second: bool) -> 
                                  HealthCheck.data_too_large])
 # prune and tidy are drawn first: hypothesis leans to the simplest values of late draws.
 @given(prune=st.sampled_from(["none", "all", "none", "declared"]), tidy_level=st.integers(0, 5),
-       first=stacks(), second=stacks())
+       first=stacks(), second=stacks(orphan_templates=True))
 def test_plan_apply_plan_converges_from_any_live_state(prune: str, tidy_level: int, first: Stack,
                                                        second: Stack) -> None:
     event(f"prune: {prune}")

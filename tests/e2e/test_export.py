@@ -27,6 +27,7 @@ from stream_iac.kinds.default_grants import default_grants
 from stream_iac.schema import SCHEMA_ID
 from stream_iac.state import LiveState
 from tests.e2e.conftest import KEY, SECRET, Harness
+from tests.e2e.strategies import PUSH_TYPES, TEMPLATE_EVENTS
 from tests.e2e.test_kinds import ENV, FULL, apply_ok
 
 SCHEMA_LINE = f"# yaml-language-server: $schema={SCHEMA_ID}stack.schema.json\n"
@@ -348,6 +349,34 @@ def push_provider(draw: st.DrawFn, name: str) -> dict[str, Any]:
     return body | {"xiaomi_package_name": draw(SLUG), "xiaomi_app_secret": draw(SECRET_VALUE)}
 
 
+@st.composite
+def push_templates(draw: st.DrawFn, providers: dict[str, str]) -> list[Call]:
+    """Templates of a push type, or of one of the providers (name -> type)."""
+    owners = [(push_type, "") for push_type in PUSH_TYPES] + sorted((t, name) for name, t in providers.items())
+    chosen = draw(st.lists(st.tuples(st.sampled_from(owners), st.sampled_from(TEMPLATE_EVENTS)), max_size=3,
+                           unique=True))
+    return [("POST", "/push_templates", {"push_provider_type": push_type, "event_type": event_type}
+             | ({"push_provider_name": provider} if provider else {})
+             | draw(some_fields({"enable_push": st.booleans(), "template": TEXT})))
+            for (push_type, provider), event_type in chosen]
+
+
+@st.composite
+def external_storage(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["s3", "gcs", "abs"]))
+    body = {"name": name, "storage_type": kind, "bucket": draw(TEXT)} | draw(some_fields({"path": TEXT}))
+    if kind == "gcs":
+        return body | {"gcs_credentials": json.dumps({"private_key": draw(SECRET_VALUE)})}
+    if kind == "abs":
+        return body | {"azure_blob": {"abs_account_name": draw(TEXT), "abs_tenant_id": draw(TEXT),
+                                      "abs_client_id": draw(TEXT), "abs_client_secret": draw(SECRET_VALUE)}}
+    s3 = {"s3_region": draw(TEXT)}
+    if draw(st.booleans()):  # else the app's IAM role
+        s3 |= {"s3_api_key": draw(SECRET_VALUE), "s3_secret": draw(SECRET_VALUE)}
+        s3 |= draw(some_fields({"s3_custom_endpoint_url": TEXT}))
+    return body | {"aws_s3": s3}
+
+
 def channel_type_fields(roles: list[str], permissions: list[str], commands: list[str],
                         blocklists: list[str]) -> tuple[Fields, Fields]:
     """Fields create and update take, and those only update takes."""
@@ -445,6 +474,10 @@ def live_apps(draw: st.DrawFn) -> list[Call]:
               for policy in policies]
     calls += draw(channel_types(fields, update_only))
     calls += [("POST", "/push_providers", {"push_provider": draw(push_provider(name))}) for name in providers]
+    calls += draw(push_templates({b["push_provider"]["name"]: b["push_provider"]["type"] for _, path, b in calls
+                                  if path == "/push_providers"}))
+    calls += [("POST", "/external_storage", draw(external_storage(name)))
+              for name in draw(st.lists(SLUG, max_size=2, unique=True))]
     app = draw(some_fields(app_fields(GRANTED_ROLES + roles)))
     return [*calls, ("PATCH", "/app", app)] if app else calls
 
