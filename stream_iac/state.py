@@ -108,11 +108,24 @@ class Reference:
     @property
     def text(self) -> str:
         """`stack.yaml:7:24: channel_types.support.grants.user[1] refers to permissions.x`."""
-        place, path = self.place, self.path
-        where = f"{place}: " if place else ""
+        place = self.place
+        return f"{place}: {self.what}" if place else self.what
+
+    @property
+    def what(self) -> str:
+        """`channel_types.support.grants.user[1] refers to permissions.x` (`text` without its place)."""
+        path = self.path
         field_path = f".{dotted(path)}" if path else ""
         source, target = self.kind.address(self.source.name), self.target_kind.address(self.target)
-        return f"{where}{source}{field_path} refers to {target}"
+        return f"{source}{field_path} refers to {target}"
+
+    def misfit(self, context: Context) -> str | None:
+        """Why the object referred to, as `context` holds it (kind → name → body), is not one this
+        reference can name (`References.fits`), or None when it fits or is not there."""
+        target_body = context.get(self.target_kind.name, {}).get(self.target)
+        if target_body is None:
+            return None
+        return self.kind.refs.fits(self.source.body, (self.target_kind.name, self.target), target_body)
 
 
 def _find(value: Any, target: str) -> FieldPath | None:

@@ -319,6 +319,10 @@ def _no_refs(body: JSON) -> Refs:
     return []
 
 
+def _always_fits(body: JSON, target: tuple[str, str], target_body: JSON) -> str | None:
+    return None
+
+
 def _listed(name: str, live: Mapping[str, JSON]) -> str | None:
     return None
 
@@ -340,6 +344,10 @@ class References:
     * removed_with: kinds whose delete also removes this kind's live objects that refer to the
       deleted object (Stream removes a push provider's templates with it): such an object does
       not stop the delete, unless the stack declares it.
+    * fits: given an object's body, a (kind, name) it refers to and that object's body (declared
+      over live), why the referred object is not one this reference can name although it exists
+      (a template for firebase naming an APN provider), or None. validate checks it where the
+      stack declares both; plan wherever the referred object is declared or live.
     """
 
     find: Callable[[JSON], Refs] = _no_refs
@@ -347,6 +355,7 @@ class References:
     unlisted: Callable[[str, Mapping[str, JSON]], str | None] = _listed
     needs: Mapping[str, Callable[[JSON], tuple[FieldPath, str] | None]] = field(default_factory=dict)
     removed_with: frozenset[str] = frozenset()
+    fits: Callable[[JSON, tuple[str, str], JSON], str | None] = _always_fits
 
 
 def _never(name: str, live: JSON) -> bool:

@@ -137,6 +137,16 @@ def provider_refs(body: JSON) -> list[tuple[str, str]]:
     return [("push_providers", provider)] if isinstance(provider, str) and provider else []
 
 
+def provider_fits(body: JSON, target: tuple[str, str], provider: JSON) -> str | None:
+    """A provider's template is for the provider's own push type (Stream refuses another: "push
+    provider … with type … not found")."""
+    wanted, actual = body.get("push_provider_type"), provider.get("type")
+    if target[0] != "push_providers" or not isinstance(actual, str) or wanted == actual:
+        return None
+    return (f"whose type is {actual}, not {wanted}: name the template {actual}/{target[1]}/"
+            f"{body.get('event_type')}")
+
+
 def export_filter(live: JSON) -> JSON:
     """Without the fields the name stands for."""
     return {k: v for k, v in live.items() if k not in NAME_FIELDS}
@@ -167,7 +177,7 @@ KIND = Kind(
     ),
     # The upsert finds its template by the fields the name stands for: every update sends them.
     writes=Writes(required_on_update=NAME_FIELDS),
-    refs=References(find=provider_refs, removed_with=frozenset({"push_providers"})),
+    refs=References(find=provider_refs, removed_with=frozenset({"push_providers"}), fits=provider_fits),
     builtins=Builtins(detect=does_nothing),
     export=Export(defaults=_defaults, filter=export_filter),
 )

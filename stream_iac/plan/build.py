@@ -275,12 +275,16 @@ def _leaf_paths(value: Any, prefix: str = "") -> list[str]:
 
 
 def _reference_problems(desired: DesiredState, live: LiveState, context: Context, warnings: list[str]) -> list[str]:
-    """References to objects that exist nowhere: not built-in, not declared, not live."""
+    """References to objects that exist nowhere (not built-in, not declared, not live), and to
+    objects that exist but cannot be named there (`References.fits`)."""
     problems: list[str] = []
     for ref in desired.references(context):
         decl, target = ref.target_kind, ref.target
         have = live.get(decl.name, {})
         if desired.has(decl.name, target) or target in have or decl.builtin(target, {}):
+            misfit = ref.misfit(context)
+            if misfit:
+                problems.append(f"{ref.text}, {misfit}")
             continue
         unlisted = decl.refs.unlisted(target, have)  # the live list is known to be incomplete
         if unlisted:

@@ -81,6 +81,7 @@ def validate_stack(raw: RawStack) -> DesiredState:
             state.objects[kind.name] = objects
     _check_protect(raw, meta, problems)
     _check_needs(raw, state, problems)
+    _check_misfits(state, problems)
     if not problems and state.count() == 0:
         shown = shown_path(meta.root)
         if not any(f.suffix in (".yaml", ".yml") for f in raw.files):
@@ -284,6 +285,17 @@ def _check_needs(raw: RawStack, state: DesiredState, problems: Problems) -> None
             if problem:
                 path, text = problem
                 problems.append((nearest_location(raw, (target_name, *path)), f"{kind.name}: {text}"))
+
+
+def _check_misfits(state: DesiredState, problems: Problems) -> None:
+    """References to declared objects that cannot be named there (`References.fits`): a template
+    for one push type naming a provider of another. Those to live objects plan checks."""
+    context = state.context()
+    for ref in state.references(context):
+        if state.has(ref.target_kind.name, ref.target):
+            misfit = ref.misfit(context)
+            if misfit:
+                problems.append((ref.place, f"{ref.what}, {misfit}"))
 
 
 def _unresolved_references(state: DesiredState) -> list[str]:

@@ -271,3 +271,26 @@ def test_a_templates_provider_must_exist_and_takes_its_templates_with_it(h: Harn
     run_ok(h, "apply", "--auto-approve", stack)
     assert [t["event_type"] for t in h.snapshot()["push_templates"]] == ["message.updated"]
     assert changes(plan_doc(h, stack)) == []
+
+
+def test_a_provider_template_of_another_push_type_is_refused_before_anything_is_written(h: Harness) -> None:
+    """Stream refuses a template whose push type is not its provider's ("push provider … with
+    type … not found"): validate says so at the line when the stack declares the provider, plan
+    when the provider is only live, so apply never creates the provider and then fails."""
+    mismatched = {"firebase/apn-prod/message.new": {"enable_push": False}}
+    data = dict(stack_data(), push_templates=mismatched)
+    data.pop("external_storage")
+    refused = h.run("validate", h.stack(data))
+    assert refused.exit_code == 1
+    assert ("stack.yaml:13:3: push_templates.firebase/apn-prod/message.new.push_provider_name refers to "
+            "push_providers.apn-prod, whose type is apn, not firebase: name the template "
+            "apn/apn-prod/message.new") in refused.stderr
+    assert h.run("plan", h.stack(data)).exit_code == 1
+    assert h.snapshot()["push_providers"] == []
+
+    run_ok(h, "apply", "--auto-approve", h.stack(dict(stack_data(), push_templates={})))
+    only_live = {"app": {"push_config": {"version": "v3"}}, "push_templates": mismatched}
+    assert "valid" in run_ok(h, "validate", h.stack(only_live))  # the provider is not declared here
+    planned = h.run("plan", h.stack(only_live))
+    assert planned.exit_code == 1
+    assert "refers to push_providers.apn-prod, whose type is apn, not firebase" in planned.stderr
