@@ -134,7 +134,7 @@ async def apply_plan(
     waited for a rate limit. With `interrupts`, SIGINT and SIGTERM stop it gracefully (no new write
     started, those in flight finished) and the report says so. `on_wait` is told of each rate-limit
     pause as it begins (operation, seconds, per-minute limit)."""
-    client = session.client(settings)
+    client = session.client(settings, concurrency=parallelism)
     client.throttle.on_wait = on_wait
     try:
         ops = apply_operations(plan, verify)

@@ -60,11 +60,14 @@ class Session:
         self.redactor.add(settings.api_secret)
         return settings
 
-    def client(self, settings: ConnectionSettings) -> StreamClient:
-        from stream_iac.api.client import StreamClient
+    def client(self, settings: ConnectionSettings, *, concurrency: int | None = None) -> StreamClient:
+        """A client of the app `settings` name; `concurrency`: how many requests it will have in
+        flight at a time, so as many connections stay open between them (default: a few)."""
+        from stream_iac.api.client import IDLE_CONNECTIONS, StreamClient
 
         transport = self.transport_factory(settings) if self.transport_factory else None
-        return StreamClient(settings, transport=transport, log=self.log)
+        idle = max(IDLE_CONNECTIONS, concurrency or 0)
+        return StreamClient(settings, transport=transport, log=self.log, idle_connections=idle)
 
     def load(self, path: str | Path, *, allow_missing_env: bool = False) -> DesiredState:
         desired = load_and_validate(path, env=self.env, allow_missing_env=allow_missing_env)

@@ -74,7 +74,7 @@ class FastSession(Session):
     """The library's session, with the client's pacing (Stream's documented per-minute limits,
     which the emulator does not enforce here) on virtual time, so examples take no wall time."""
 
-    def client(self, settings: ConnectionSettings) -> StreamClient:
+    def client(self, settings: ConnectionSettings, *, concurrency: int | None = None) -> StreamClient:
         time = VirtualTime()
         transport = self.transport_factory(settings) if self.transport_factory else None
         return StreamClient(settings, transport=transport,

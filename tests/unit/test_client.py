@@ -71,7 +71,7 @@ class RecordingThrottle(Throttle):
 def httpx_own_transport(monkeypatch: pytest.MonkeyPatch) -> None:
     """respx intercepts httpx's own transport; real sockets (and TLS) are tested in
     tests/unit/test_http.py."""
-    monkeypatch.setattr(client_module, "_default_transport", lambda base_url: httpx.AsyncHTTPTransport())
+    monkeypatch.setattr(client_module, "_default_transport", lambda base_url, idle: httpx.AsyncHTTPTransport())
 
 
 @pytest.fixture

@@ -605,6 +605,26 @@ def test_transport_keeps_only_a_few_idle_connections(clean_env: pytest.MonkeyPat
     assert limits.max_connections == 100
 
 
+def test_an_apply_keeps_as_many_connections_open_as_its_parallelism(clean_env: pytest.MonkeyPatch) -> None:
+    """Over TLS a connection closed between two writes costs a handshake: apply's client keeps as
+    many idle connections as it has workers (never fewer than IDLE_CONNECTIONS)."""
+    from stream_iac.api.settings import ConnectionSettings
+    from stream_iac.cli.session import Session
+
+    settings = ConnectionSettings("key", "secret-0123456789", "https://chat.stream-io-api.com")
+    seen: list[httpx.Limits] = []
+    real = httpx.AsyncHTTPTransport
+
+    def recording(**options: Any) -> httpx.AsyncHTTPTransport:
+        seen.append(options["limits"])
+        return real(**options)
+
+    clean_env.setattr(httpx, "AsyncHTTPTransport", recording)
+    for concurrency in (None, 2, 16):
+        asyncio.run(Session(env={}).client(settings, concurrency=concurrency).aclose())
+    assert [limits.max_keepalive_connections for limits in seen] == [4, 4, 16]
+
+
 @pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])
 def test_proxy_in_environment_is_given_to_the_transport(clean_env: pytest.MonkeyPatch, variable: str) -> None:
     clean_env.setenv(variable, "http://127.0.0.1:9")
