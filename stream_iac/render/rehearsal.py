@@ -1,4 +1,4 @@
-"""The rehearsal section of `plan --rehearse` (`stream_iac.rehearse`): text and Markdown (its JSON
+"""The rehearsal section of `plan --rehearse` (`stream_iac.rehearse`): text and Markdown lines (its JSON
 is `Rehearsal.to_json`, put under each stack's `rehearsal` key)."""
 
 from __future__ import annotations
@@ -40,14 +40,10 @@ def render_rehearsal_text(rehearsal: Rehearsal) -> str:
     return "\n".join(rehearsal_lines(rehearsal)) + "\n"
 
 
-def render_rehearsal_markdown(rehearsals: list[Rehearsal]) -> str:
-    """The rehearsal section of the Markdown plan: per stack, its findings as a list."""
-    return "".join(rehearsal_markdown_lines(rehearsals))
-
-
 def rehearsal_markdown_lines(rehearsals: list[Rehearsal]) -> list[str]:
-    """The rehearsal section as lines, each ending in a newline (a Markdown plan too long for one
-    comment is split between them: `render_markdown`'s `sections`)."""
+    """The rehearsal section of the Markdown plan (per stack, its findings as a list) as lines,
+    each ending in a newline: a plan too long for one comment is split between them
+    (`render_markdown`'s `sections`)."""
     lines = ["### Rehearsal", ""]
     for rehearsal in rehearsals:
         found = rehearsal_lines(rehearsal)
