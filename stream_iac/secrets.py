@@ -163,6 +163,10 @@ def redaction_forms(values: Iterable[str]) -> list[str]:
     for value in values:
         if value:
             forms |= forms_of(value)
+    return _longest_first(forms)
+
+
+def _longest_first(forms: Iterable[str]) -> list[str]:
     return sorted(forms, key=lambda f: (-len(f), f))
 
 
@@ -190,6 +194,10 @@ class Redactor:
     def __init__(self) -> None:
         self._refs: dict[str, str | None] = {}
         self._forms: list[str] | None = None
+        # Each value's forms, kept here: a fleet's command knows thousands of values (a secret and
+        # a token per app), more than `forms_of`'s cache holds, and the forms are gathered again
+        # whenever a value is added.
+        self._value_forms: dict[str, frozenset[str]] = {}
 
     def add(self, value: str, ref: str | None = None) -> None:
         """Register `value` (and, for a value of several lines, each long line of it)."""
@@ -218,8 +226,15 @@ class Redactor:
 
     @property
     def forms(self) -> list[str]:
+        """Every form of every value, longest first (`redaction_forms`)."""
         if self._forms is None:
-            self._forms = redaction_forms(self._refs)
+            forms: set[str] = set()
+            for value in self._refs:
+                known = self._value_forms.get(value)
+                if known is None:
+                    known = self._value_forms[value] = forms_of(value)
+                forms |= known
+            self._forms = _longest_first(forms)
         return self._forms
 
     def scrub(self, text: str) -> str:

@@ -23,6 +23,7 @@ from stream_iac.secrets import (
     activate,
     active_redactor,
     deactivate,
+    redaction_forms,
     register,
 )
 from stream_iac.terminal import CLEAR_LINE, style, terminal_safe
@@ -211,3 +212,18 @@ def test_every_encoding_inside_a_string_of_structured_data_is_redacted(form: str
     redactor.add(VALUE)
     scrubbed = redactor.scrub_data({"results": [{"message": f"rejected: {form}"}]})
     assert form not in json.dumps(scrubbed, ensure_ascii=False) and form not in scrubbed["results"][0]["message"]
+
+
+def test_a_fleet_of_values_is_redacted_in_every_form_as_values_keep_coming() -> None:
+    """A fleet's command knows a secret and a token per app: more values than `forms_of`'s cache
+    holds. The redactor keeps each value's forms, and what it searches for is always every form
+    of every value it was given, longest first, the last one added included."""
+    redactor = Redactor()
+    values = [f"fleet-secret-{i:05d}-{'x' * (i % 7)}" for i in range(1500)]
+    for value in values:
+        redactor.add(value)
+    assert redactor.forms == redaction_forms(values)
+    redactor.add("one-more-secret-0123456789")
+    assert redactor.forms == redaction_forms([*values, "one-more-secret-0123456789"])
+    text = f"a {values[0]} b {values[-1]} c one-more-secret-0123456789 d"
+    assert redactor.scrub(text).count(REDACTED) == 3
