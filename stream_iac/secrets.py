@@ -166,6 +166,11 @@ def redaction_forms(values: Iterable[str]) -> list[str]:
     return _longest_first(forms)
 
 
+_FEW_FORMS = 256
+"""Up to this many forms, `Redactor.found_in` searches the text once per form (C-speed each);
+beyond, it looks the text's places up in an index of the forms by their first characters."""
+
+
 def _longest_first(forms: Iterable[str]) -> list[str]:
     return sorted(forms, key=lambda f: (-len(f), f))
 
@@ -198,6 +203,7 @@ class Redactor:
         # a token per app), more than `forms_of`'s cache holds, and the forms are gathered again
         # whenever a value is added.
         self._value_forms: dict[str, frozenset[str]] = {}
+        self._by_start: dict[str, list[str]] | None = None
 
     def add(self, value: str, ref: str | None = None) -> None:
         """Register `value` (and, for a value of several lines, each long line of it)."""
@@ -235,14 +241,35 @@ class Redactor:
                     known = self._value_forms[value] = forms_of(value)
                 forms |= known
             self._forms = _longest_first(forms)
+            self._by_start = None
         return self._forms
 
     def scrub(self, text: str) -> str:
-        return scrub_forms(text, self.forms) if self.forms else text
+        """`text` with every form of every value replaced by the marker (`scrub_forms`)."""
+        return scrub_forms(text, self.forms) if self.found_in(text) else text
 
     def found_in(self, text: str) -> bool:
         """Whether any value, in any form, occurs in `text`."""
-        return any(form in text for form in self.forms)
+        forms = self.forms
+        if len(forms) <= _FEW_FORMS:
+            return any(form in text for form in forms)
+        # A fleet's command knows thousands of forms: look each place of the text up by the
+        # characters a form would start with there, rather than search the text once per form.
+        by_start = self._forms_by_start()
+        for i in range(len(text) - MIN_SCRUB_LENGTH + 1):
+            starting = by_start.get(text[i:i + MIN_SCRUB_LENGTH])
+            if starting is not None and any(text.startswith(form, i) for form in starting):
+                return True
+        return False
+
+    def _forms_by_start(self) -> dict[str, list[str]]:
+        forms = self.forms  # first: gathering the forms again drops a stale index
+        if self._by_start is None:
+            by_start: dict[str, list[str]] = {}
+            for form in forms:  # every form is at least MIN_SCRUB_LENGTH long
+                by_start.setdefault(form[:MIN_SCRUB_LENGTH], []).append(form)
+            self._by_start = by_start
+        return self._by_start
 
     def scrub_data(self, data: Any) -> Any:
         """A JSON-like value with every string in it (keys too) scrubbed; the value itself when

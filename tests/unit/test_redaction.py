@@ -12,6 +12,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stream_iac.cli.output import Output, check_writable
 from stream_iac.errors import UserError
@@ -25,6 +27,7 @@ from stream_iac.secrets import (
     deactivate,
     redaction_forms,
     register,
+    scrub_forms,
 )
 from stream_iac.terminal import CLEAR_LINE, style, terminal_safe
 
@@ -227,3 +230,19 @@ def test_a_fleet_of_values_is_redacted_in_every_form_as_values_keep_coming() -> 
     assert redactor.forms == redaction_forms([*values, "one-more-secret-0123456789"])
     text = f"a {values[0]} b {values[-1]} c one-more-secret-0123456789 d"
     assert redactor.scrub(text).count(REDACTED) == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.text(alphabet="ab/+=%&<é\\\"'", min_size=8, max_size=14), min_size=1, max_size=60),
+       extra=st.integers(0, 400), text=st.text(alphabet="ab/+=%&<é\\\"' xyz", max_size=300))
+def test_found_in_and_scrub_agree_with_searching_every_form(values: list[str], extra: int, text: str) -> None:
+    """With few forms and with many (an index by first characters), `found_in` is exactly whether
+    some form occurs in the text, and `scrub` is `scrub_forms` over every form."""
+    redactor = Redactor()
+    for value in [*values, *(f"padding-value-{i:04d}" for i in range(extra))]:
+        redactor.add(value)
+    planted = text[: len(text) // 2] + values[-1] + text[len(text) // 2:]
+    for candidate in (text, planted):
+        assert redactor.found_in(candidate) == any(form in candidate for form in redactor.forms)
+        assert redactor.scrub(candidate) == scrub_forms(candidate, redactor.forms)
+    assert redactor.found_in(planted)
