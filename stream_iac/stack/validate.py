@@ -81,7 +81,7 @@ def validate_stack(raw: RawStack) -> DesiredState:
             state.objects[kind.name] = objects
     _check_protect(raw, meta, problems)
     _check_needs(raw, state, problems)
-    _check_misfits(state, problems)
+    unresolved = _check_references(state, problems)
     if not problems and state.count() == 0:
         shown = shown_path(meta.root)
         if not any(f.suffix in (".yaml", ".yml") for f in raw.files):
@@ -90,7 +90,7 @@ def validate_stack(raw: RawStack) -> DesiredState:
             problems.append((None, f"{shown}: the stack declares no objects; refusing to manage an app with it"))
     if problems:
         raise StackError(sorted(problems, key=_by_location))
-    state.warnings.extend(_unresolved_references(state))
+    state.warnings.extend(unresolved)
     return state
 
 
@@ -287,23 +287,18 @@ def _check_needs(raw: RawStack, state: DesiredState, problems: Problems) -> None
                 problems.append((nearest_location(raw, (target_name, *path)), f"{kind.name}: {text}"))
 
 
-def _check_misfits(state: DesiredState, problems: Problems) -> None:
-    """References to declared objects that cannot be named there (`References.fits`): a template
-    for one push type naming a provider of another. Those to live objects plan checks."""
+def _check_references(state: DesiredState, problems: Problems) -> list[str]:
+    """References to declared objects that cannot be named there (`References.fits`: a template
+    for one push type naming a provider of another) as problems; those to objects neither
+    built-in nor declared as warnings (fine only if they exist live, which plan checks, as it
+    checks whether a live one fits)."""
     context = state.context()
+    unresolved: list[str] = []
     for ref in state.references(context):
         if state.has(ref.target_kind.name, ref.target):
             misfit = ref.misfit(context)
             if misfit:
                 problems.append((ref.place, f"{ref.what}, {misfit}"))
-
-
-def _unresolved_references(state: DesiredState) -> list[str]:
-    """References to objects that are neither built-in nor declared: fine only if they exist live,
-    which plan checks."""
-    return [
-        f"{ref.text}, which the stack does not declare; plan checks that it exists live"
-        for ref in state.references()
-        if not state.has(ref.target_kind.name, ref.target)
-        and not ref.target_kind.builtin(ref.target, {})
-    ]
+        elif not ref.target_kind.builtin(ref.target, {}):
+            unresolved.append(f"{ref.text}, which the stack does not declare; plan checks that it exists live")
+    return unresolved
