@@ -28,6 +28,7 @@ _SCALAR_BUILDERS: dict[str, Any] = {
 }
 _KEY_TAGS = _TEXT_TAGS | set(_SCALAR_BUILDERS)
 _SEQ, _MAP = _TAG + "seq", _TAG + "map"
+_new_location = tuple.__new__
 
 
 # ---------------------------------------------------------------- located values
@@ -103,7 +104,9 @@ class Builder:
         self.active: set[int] = set()  # nodes being built: an alias to one of them is recursive
 
     def loc(self, mark: yaml.Mark) -> Location:
-        return Location(self.shown, mark.line + 1, mark.column + 1)
+        # tuple.__new__ directly: a named tuple's own __new__ is a Python function, and a file
+        # makes one Location per node and per key.
+        return _new_location(Location, (self.shown, mark.line + 1, mark.column + 1))
 
     def build(self, node: yaml.Node, depth: int, key_loc: Location | None = None) -> Item:
         loc = self.loc(node.start_mark)
