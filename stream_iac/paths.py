@@ -75,22 +75,35 @@ def pattern_roots(patterns: frozenset[str]) -> frozenset[str] | None:
     return frozenset(roots)
 
 
+_ANY_FIRST = "\x00any"  # the group of patterns whose first part is `*` or `[]`
+
+
 @lru_cache(maxsize=512)
-def _by_length(patterns: frozenset[str] | tuple[str, ...]) -> dict[int, tuple[tuple[str, ...], ...]]:
-    """Each pattern's parts, by how many there are: a path can only match those of its length."""
-    found: dict[int, list[tuple[str, ...]]] = {}
+def _grouped(patterns: frozenset[str] | tuple[str, ...]) -> dict[tuple[int, str], tuple[tuple[str, ...], ...]]:
+    """Each pattern's parts, by how many there are and by the key they start with (or
+    _ANY_FIRST): a path can only match those of its length that start with its first key."""
+    found: dict[tuple[int, str], list[tuple[str, ...]]] = {}
     for pattern in patterns:
         parts = _pattern_parts(pattern)
-        found.setdefault(len(parts), []).append(parts)
-    return {length: tuple(group) for length, group in found.items()}
+        first = _ANY_FIRST if parts[0] in ("*", "[]") else parts[0]
+        found.setdefault((len(parts), first), []).append(parts)
+    return {group: tuple(members) for group, members in found.items()}
 
 
 def matches_any(patterns: Iterable[str], path: ChangePath) -> bool:
     """Whether any of `patterns` matches `path`. (Asked for every path of every diff: a set or
-    tuple of patterns is compiled once, by length.)"""
-    if isinstance(patterns, frozenset | tuple):
-        return any(_parts_match(parts, path) for parts in _by_length(patterns).get(len(path), ()))
-    return any(matches(p, path) for p in patterns)
+    tuple of patterns is compiled once, grouped by length and first key.)"""
+    if not isinstance(patterns, frozenset | tuple):
+        return any(matches(p, path) for p in patterns)
+    if not patterns or not path:
+        return any(matches(p, path) for p in patterns)
+    groups = _grouped(patterns)
+    first = path[0]
+    named = groups.get((len(path), first)) if isinstance(first, str) else None
+    if named is not None and any(_parts_match(parts, path) for parts in named):
+        return True
+    wild = groups.get((len(path), _ANY_FIRST))
+    return wild is not None and any(_parts_match(parts, path) for parts in wild)
 
 
 def dotted(path: ChangePath) -> str:

@@ -1,4 +1,4 @@
-"""`matches_any` compiles a set of patterns by length; it must answer as matching each pattern
+"""`matches_any` compiles a set of patterns by length and first key; it must answer as matching each
 in turn does, for sets, tuples and other iterables alike."""
 
 from __future__ import annotations
