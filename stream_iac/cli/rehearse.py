@@ -44,9 +44,8 @@ def show_rehearsed(output: Output, results: list[StackPlan], rehearsals: list[Re
         output.out_json(doc)
     elif fmt == "markdown":
         from stream_iac.render.markdown import render_markdown
-        from stream_iac.render.rehearsal import rehearsal_markdown_lines
 
-        output.out(render_markdown(plans, sections=["\n", *rehearsal_markdown_lines(rehearsals)]))
+        output.out(render_markdown(plans, sections=rehearsal_markdown(rehearsals)))
     else:
         from stream_iac.render.rehearsal import render_rehearsal_text
         from stream_iac.render.text import render_plan
@@ -56,7 +55,8 @@ def show_rehearsed(output: Output, results: list[StackPlan], rehearsals: list[Re
 
 
 def rehearsal_markdown(rehearsals: list[Rehearsal]) -> list[str]:
-    """The rehearsal section's Markdown lines (for the step summary)."""
+    """The rehearsal section's Markdown lines, to follow a Markdown plan's head (`render_markdown`'s
+    `sections`: the plan printed, and the step summary)."""
     from stream_iac.render.rehearsal import rehearsal_markdown_lines
 
     return ["\n", *rehearsal_markdown_lines(rehearsals)]
